@@ -1,0 +1,3 @@
+fn main() {
+    println!("zksim {}", env!("CARGO_PKG_VERSION"));
+}

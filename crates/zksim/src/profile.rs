@@ -1,0 +1,240 @@
+//! Version profiles: every behaviour that differs between the ZooKeeper releases we model, as data.
+//!
+//! The table at the top of `zookeeper-sessions.md` (section 0) is the source. A profile is a value
+//! with one named field per difference, so the rest of the simulator asks "does this profile close
+//! the connection on a SessionMoved multi?" rather than comparing version numbers. Adding a profile
+//! is adding a constant here.
+
+use serde::{Deserialize, Serialize};
+
+/// The version profiles a scenario can name (`"version"` in scenario format v1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Version {
+    #[serde(rename = "3.4.5")]
+    V3_4_5,
+    #[serde(rename = "3.4.6")]
+    V3_4_6,
+    #[serde(rename = "3.4.14")]
+    V3_4_14,
+    #[serde(rename = "3.5.10")]
+    V3_5_10,
+    /// 3.6.0 up to 3.9.2: what Debian's 3.8 runs.
+    #[serde(rename = "3.6")]
+    V3_6,
+}
+
+impl Version {
+    pub const ALL: [Version; 5] = [
+        Version::V3_4_5,
+        Version::V3_4_6,
+        Version::V3_4_14,
+        Version::V3_5_10,
+        Version::V3_6,
+    ];
+
+    pub fn name(self) -> &'static str {
+        self.profile().name
+    }
+
+    pub fn parse(s: &str) -> Option<Version> {
+        Version::ALL.into_iter().find(|v| v.name() == s)
+    }
+
+    pub fn profile(self) -> &'static Profile {
+        match self {
+            Version::V3_4_5 => &V3_4_5,
+            Version::V3_4_6 => &V3_4_6,
+            Version::V3_4_14 => &V3_4_14,
+            Version::V3_5_10 => &V3_5_10,
+            Version::V3_6 => &V3_6,
+        }
+    }
+}
+
+impl Default for Version {
+    fn default() -> Self {
+        Version::V3_6
+    }
+}
+
+/// How `SessionTrackerImpl.initializeNextSession` shifts the clock into bits 55..16.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SeedShift {
+    /// `(now << 24) >> 8`: Java's sign-extending shift, the 3.4.0-3.4.5 bug (ZOOKEEPER-1622).
+    Arithmetic,
+    /// `(now << 24) >>> 8`: the fix, 3.4.6 on.
+    Logical,
+}
+
+/// Which clock the session tracker reads, for the ID seed and for expiry buckets alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrackerClock {
+    /// `System.currentTimeMillis()`: jumps when the wall clock is set.
+    Wall,
+    /// `Time.currentElapsedTime()` = `System.nanoTime() / 1e6`: uptime-like, never jumps
+    /// (ZOOKEEPER-2774 in 3.4.11, ZOOKEEPER-1366 in 3.5.1).
+    Elapsed,
+}
+
+/// The leader's expiry structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExpiryStructure {
+    /// 3.4 `SessionTrackerImpl.sessionSets`: a touch moves a session only to a *later* bucket.
+    LaterBucketsOnly,
+    /// 3.5+ `ExpiryQueue` (ZOOKEEPER-1504): a touch moves a session to any *different* bucket.
+    AnyBucket,
+}
+
+/// The client's rule for when to send a ping (`ClientCnxn.SendThread.run`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PingRule {
+    /// 3.4.0-3.4.5: ping when `readTimeout/2 - idleSend <= 0`.
+    HalfReadTimeout,
+    /// 3.4.6+ (ZOOKEEPER-1751): 1000 ms of slack once idle for over a second, and a forced ping
+    /// after more than 10 s without sending.
+    HalfReadTimeoutWithSlack,
+}
+
+/// Log level of a ZooKeeper log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+        }
+    }
+}
+
+/// One ZooKeeper release line, as the simulator sees it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub version: Version,
+    pub name: &'static str,
+    pub seed_shift: SeedShift,
+    /// 3.5.4+ (ZOOKEEPER-2901): a seed equal to `CONTAINER_EPHEMERAL_OWNER` is bumped by one.
+    pub container_owner_guard: bool,
+    pub tracker_clock: TrackerClock,
+    pub expiry: ExpiryStructure,
+    pub ping_rule: PingRule,
+    /// 3.6.0+ (ZOOKEEPER-2886): a SessionMoved inside a multi closes the connection.
+    pub multi_session_moved_closes: bool,
+    /// Prep's "Got user-level KeeperException" INFO for SessionMoved: logged up to 3.5.4.
+    pub logs_user_level_session_moved: bool,
+    /// Level of "Client attempting to ..." and "Established session ...": INFO in 3.4, DEBUG 3.5.5+.
+    pub session_setup_log_level: Level,
+    /// 3.5+: WARN "Incorrect password from ... for session 0x...".
+    pub warns_incorrect_password: bool,
+    /// Prep's INFO "Processed session termination for sessionid: 0x...": up to 3.5.4.
+    pub logs_processed_termination: bool,
+    /// 3.6+: the closeSession txn carries the ephemeral paths (`CloseSessionTxn`).
+    pub close_session_txn_lists_paths: bool,
+    /// Level of the server's "Closed socket connection for client ..." line: INFO in 3.4.
+    pub closed_socket_log_level: Level,
+    /// 3.4.7+ (ZOOKEEPER-2126): "EventThread shut down for session: 0x...".
+    pub event_thread_log_names_session: bool,
+    /// 3.5+: `checkSession` of an unknown session is UnknownSession internally (mapped to
+    /// SessionExpired with local sessions off, as here).
+    pub unknown_session_internal: bool,
+    /// 3.6.0 queues a `Closed` event after the send loop ends (after Expired).
+    pub closed_event_after_loop: bool,
+}
+
+pub static V3_4_5: Profile = Profile {
+    version: Version::V3_4_5,
+    name: "3.4.5",
+    seed_shift: SeedShift::Arithmetic,
+    container_owner_guard: false,
+    tracker_clock: TrackerClock::Wall,
+    expiry: ExpiryStructure::LaterBucketsOnly,
+    ping_rule: PingRule::HalfReadTimeout,
+    multi_session_moved_closes: false,
+    logs_user_level_session_moved: true,
+    session_setup_log_level: Level::Info,
+    warns_incorrect_password: false,
+    logs_processed_termination: true,
+    close_session_txn_lists_paths: false,
+    closed_socket_log_level: Level::Info,
+    event_thread_log_names_session: false,
+    unknown_session_internal: false,
+    closed_event_after_loop: false,
+};
+
+pub static V3_4_6: Profile = Profile {
+    version: Version::V3_4_6,
+    name: "3.4.6",
+    seed_shift: SeedShift::Logical,
+    ping_rule: PingRule::HalfReadTimeoutWithSlack,
+    ..V3_4_5
+};
+
+pub static V3_4_14: Profile = Profile {
+    version: Version::V3_4_14,
+    name: "3.4.14",
+    tracker_clock: TrackerClock::Elapsed,
+    event_thread_log_names_session: true,
+    ..V3_4_6
+};
+
+pub static V3_5_10: Profile = Profile {
+    version: Version::V3_5_10,
+    name: "3.5.10",
+    container_owner_guard: true,
+    expiry: ExpiryStructure::AnyBucket,
+    logs_user_level_session_moved: false,
+    session_setup_log_level: Level::Debug,
+    warns_incorrect_password: true,
+    logs_processed_termination: false,
+    closed_socket_log_level: Level::Debug,
+    unknown_session_internal: true,
+    ..V3_4_14
+};
+
+pub static V3_6: Profile = Profile {
+    version: Version::V3_6,
+    name: "3.6",
+    multi_session_moved_closes: true,
+    close_session_txn_lists_paths: true,
+    closed_event_after_loop: true,
+    ..V3_5_10
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for v in Version::ALL {
+            assert_eq!(Version::parse(v.name()), Some(v));
+            assert_eq!(v.profile().version, v);
+        }
+        assert_eq!(Version::parse("3.7"), None);
+    }
+
+    #[test]
+    fn zookeeper_2886_only_from_3_6() {
+        for v in Version::ALL {
+            assert_eq!(v.profile().multi_session_moved_closes, v == Version::V3_6);
+        }
+    }
+
+    #[test]
+    fn zookeeper_1622_only_in_3_4_5() {
+        for v in Version::ALL {
+            let arithmetic = v.profile().seed_shift == SeedShift::Arithmetic;
+            assert_eq!(arithmetic, v == Version::V3_4_5);
+        }
+    }
+}
