@@ -22,6 +22,9 @@ pub const CONTAINER_EPHEMERAL_OWNER: i64 = i64::MIN;
 /// `ZooKeeperServer.superSecret`, "more of a sanity check" in the source.
 pub const SUPER_SECRET: i64 = 0xB341_5C00;
 
+/// A session ID: a Java `long`.
+pub type SessionId = i64;
+
 /// A session password as ZooKeeper generates it.
 pub type Password = [u8; 16];
 

@@ -5,6 +5,7 @@
 //! number comes from the operating system: time and every input are arguments, and every effect
 //! comes back as data (trace events with the log line ZooKeeper would print).
 
+pub mod codes;
 pub mod ids;
 pub mod profile;
 
