@@ -6,7 +6,11 @@
 //! comes back as data (trace events with the log line ZooKeeper would print).
 
 pub mod codes;
+pub mod datatree;
 pub mod ids;
+pub mod link;
 pub mod profile;
+pub mod scenario;
+pub mod tracker;
 
 pub use profile::{Profile, Version};
