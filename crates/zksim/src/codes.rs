@@ -57,7 +57,7 @@ pub fn name(code: Code) -> &'static str {
     }
 }
 
-/// `KeeperException.getCodeMessage`: "KeeperErrorCode = <this>".
+/// `KeeperException.getCodeMessage`: the text after "KeeperErrorCode = ".
 pub fn message(code: Code) -> &'static str {
     match code {
         OK => "ok",

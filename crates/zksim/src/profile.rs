@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 /// The version profiles a scenario can name (`"version"` in scenario format v1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum Version {
     #[serde(rename = "3.4.5")]
     V3_4_5,
@@ -19,6 +21,7 @@ pub enum Version {
     #[serde(rename = "3.5.10")]
     V3_5_10,
     /// 3.6.0 up to 3.9.2: what Debian's 3.8 runs.
+    #[default]
     #[serde(rename = "3.6")]
     V3_6,
 }
@@ -48,12 +51,6 @@ impl Version {
             Version::V3_5_10 => &V3_5_10,
             Version::V3_6 => &V3_6,
         }
-    }
-}
-
-impl Default for Version {
-    fn default() -> Self {
-        Version::V3_6
     }
 }
 
