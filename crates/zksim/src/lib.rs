@@ -4,13 +4,33 @@
 //! code of each version profile behaves. No clock is read, no socket is opened and no random
 //! number comes from the operating system: time and every input are arguments, and every effect
 //! comes back as data (trace events with the log line ZooKeeper would print).
+//!
+//! ```text
+//!   Scenario (scenario.rs, link.rs) ──▶ World (world.rs): one event queue on a virtual clock
+//!        servers (server.rs)  ◀── network (net.rs) ──▶  clients (client.rs)
+//!        tracker.rs · datatree.rs · ids.rs · profile.rs       the Java pieces they stand for
+//!   ──▶ trace.rs (typed events + log lines) · view.rs (read-only views) · report.rs (run --json)
+//! ```
+//!
+//! Driving it: build a [`world::World`] from a [`scenario::Scenario`], then `step()`,
+//! `run_until(t)` or `run()`; `apply(action)` acts at the current virtual time. Everything it
+//! did is in `trace()`, and `trace_hash()` is the same for the same scenario on every platform.
 
+pub mod client;
 pub mod codes;
 pub mod datatree;
+pub mod gallery;
 pub mod ids;
+pub mod invariants;
 pub mod link;
+pub mod net;
 pub mod profile;
+pub mod report;
 pub mod scenario;
+pub mod server;
+pub mod trace;
 pub mod tracker;
+pub mod view;
+pub mod world;
 
 pub use profile::{Profile, Version};

@@ -1,0 +1,1232 @@
+//! A ZooKeeper client handle: `ZooKeeper` + `ClientCnxn` (SendThread and EventThread) as a state
+//! machine on the virtual clock.
+//!
+//! ```text
+//!  NOT_CONNECTED ─new handle─▶ CONNECTING ─ConnectResponse(t>0)─▶ CONNECTED
+//!        ▲                       │   ▲                               │ EOF / read timeout:
+//!        │                       │   └── random sleep 0-999 ms ◀─────┘ ConnectionLoss (-4),
+//!        │                       │       (not before the first TCP connect ever)  Disconnected
+//!        │                       └─ConnectResponse(t<=0)─▶ CLOSED + Expired (every later call -112)
+//!        └─ close(): closeSession, then CLOSED
+//! ```
+//!
+//! The SendThread loop is modelled by its decisions: `to = readTimeout - idleRecv` (or
+//! `connectTimeout - idleRecv` while connecting) and the ping rule of the profile, evaluated at
+//! each wake-up and after every packet. `StaticHostProvider` cycles a seeded shuffle of the
+//! hosts and sleeps the 1000 ms spin delay when it comes back round (spec 3.3).
+
+use std::collections::VecDeque;
+
+use crate::codes::{self, Code};
+use crate::datatree::Op;
+use crate::ids::{Password, SessionId, hex};
+use crate::net::{ClientRequest, ConnId, ConnKind, Msg, ReplyBody};
+use crate::profile::{Level, PingRule};
+use crate::scenario::{ActionKind, ClientSpec, MultiOp, RegisterStyle};
+use crate::trace::{EventKind, Node};
+use crate::world::{Event, Rng, World};
+
+/// `ZooKeeper.States`, as far as a client without auth can go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientState {
+    NotConnected,
+    Connecting,
+    Connected,
+    Closed,
+}
+
+impl ClientState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientState::NotConnected => "NOT_CONNECTED",
+            ClientState::Connecting => "CONNECTING",
+            ClientState::Connected => "CONNECTED",
+            ClientState::Closed => "CLOSED",
+        }
+    }
+    pub fn is_alive(self) -> bool {
+        !matches!(self, ClientState::Closed)
+    }
+}
+
+/// Where the SendThread is in its loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// No handle (never connected, killed, or closed).
+    Idle,
+    /// Socket closed; the next loop iteration starts a connect.
+    NeedConnect,
+    /// Sleeping (random reconnect delay or host-provider spin) until `until_ms`.
+    Sleeping {
+        until_ms: u64,
+        then_host: Option<u8>,
+    },
+    /// TCP SYN sent to this server.
+    TcpConnecting,
+    /// ConnectRequest sent; waiting for the ConnectResponse.
+    AwaitingSession,
+    Connected,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Recipe {
+    /// `register` with exists-then-set: the exists answer decides create or setData.
+    RegisterExists { path: String, data: String },
+    /// `register` with delete-then-create: after the delete, create.
+    RegisterDelete { path: String, data: String },
+    /// `ZooKeeper.close()`: after the closeSession reply (or its failure), disconnect.
+    Close,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Packet {
+    pub xid: i32,
+    pub op: usize,
+    pub req: ClientRequest,
+    pub recipe: Option<Recipe>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub index: usize,
+    pub name: String,
+    pub configured_servers: Vec<u8>,
+    pub requested_timeout_ms: i32,
+    /// The host provider's shuffled list of myids.
+    pub hosts: Vec<u8>,
+    current_index: i64,
+    last_index: i64,
+    pub state: ClientState,
+    pub session_id: SessionId,
+    pub passwd: Password,
+    seen_rw_server_before: bool,
+    pub last_zxid: i64,
+    pub negotiated_timeout_ms: i32,
+    pub read_timeout_ms: i32,
+    pub connect_timeout_ms: i32,
+    is_first_connect: bool,
+    pub conn: Option<ConnId>,
+    pub phase: Phase,
+    pub server: Option<u8>,
+    pub last_send_ms: u64,
+    pub last_heard_ms: u64,
+    xid: i32,
+    pub(crate) pending: VecDeque<Packet>,
+    pub(crate) outgoing: VecDeque<Packet>,
+    /// None-type watcher events delivered, in order.
+    pub events: Vec<&'static str>,
+    last_event: &'static str,
+    pub frozen_until_ms: Option<u64>,
+    inbox: VecDeque<(ConnId, Msg)>,
+    deferred: Vec<ActionKind>,
+    pub killed: bool,
+    /// `ClientCnxn.closing`: set when closeSession is queued; later calls fail at once.
+    closing: bool,
+    pub handles: u32,
+    pub(crate) wake_generation: u64,
+    /// When the pending wake-up fires, if one is pending (later ones need not be queued).
+    pub(crate) wake_at_ms: Option<u64>,
+    rng: Rng,
+    pub(crate) net_rng: Rng,
+}
+
+impl Client {
+    pub(crate) fn new(index: usize, spec: &ClientSpec, seed: u64) -> Client {
+        Client {
+            index,
+            name: spec.name.clone(),
+            configured_servers: spec.servers.clone(),
+            requested_timeout_ms: spec.session_timeout_ms.min(i32::MAX as u64) as i32,
+            hosts: Vec::new(),
+            current_index: -1,
+            last_index: -1,
+            state: ClientState::NotConnected,
+            session_id: 0,
+            passwd: [0; 16],
+            seen_rw_server_before: false,
+            last_zxid: 0,
+            negotiated_timeout_ms: 0,
+            read_timeout_ms: 0,
+            connect_timeout_ms: 0,
+            is_first_connect: true,
+            conn: None,
+            phase: Phase::Idle,
+            server: None,
+            last_send_ms: 0,
+            last_heard_ms: 0,
+            xid: 1,
+            pending: VecDeque::new(),
+            outgoing: VecDeque::new(),
+            events: Vec::new(),
+            last_event: "Disconnected",
+            frozen_until_ms: None,
+            inbox: VecDeque::new(),
+            deferred: Vec::new(),
+            killed: false,
+            closing: false,
+            handles: 0,
+            wake_generation: 0,
+            wake_at_ms: None,
+            rng: Rng::for_entity(seed, &spec.name),
+            net_rng: Rng::for_entity(seed, &format!("{}/net", spec.name)),
+        }
+    }
+
+    pub fn node(&self) -> Node {
+        Node::Client(self.index as u32)
+    }
+
+    /// A live handle: created, not closed, not killed.
+    pub fn has_live_handle(&self) -> bool {
+        self.handles > 0 && !self.killed && self.state.is_alive()
+    }
+
+    pub fn pending_ops(&self) -> usize {
+        self.pending.len() + self.outgoing.len()
+    }
+
+    /// `StaticHostProvider.next(spinDelay)`: the host and whether it sleeps the spin delay.
+    fn next_host(&mut self) -> (u8, bool) {
+        let n = self.hosts.len() as i64;
+        self.current_index = (self.current_index + 1) % n;
+        let spin = if self.current_index == self.last_index {
+            true
+        } else {
+            if self.last_index == -1 {
+                self.last_index = 0;
+            }
+            false
+        };
+        (self.hosts[self.current_index as usize], spin)
+    }
+}
+
+fn server_addr(myid: u8) -> String {
+    format!("127.0.0.1/127.0.0.1:{}", 2180 + myid as u32)
+}
+
+impl World {
+    fn cnode(&self, c: usize) -> Node {
+        self.clients[c].node()
+    }
+
+    fn schedule_client_wake(&mut self, c: usize, at_ms: u64) {
+        if let Some(w) = self.clients[c].wake_at_ms
+            && w <= at_ms
+            && w >= self.now_ms()
+        {
+            // An earlier wake-up is queued: the loop runs then and reschedules itself.
+            return;
+        }
+        self.clients[c].wake_at_ms = Some(at_ms);
+        self.clients[c].wake_generation += 1;
+        let generation = self.clients[c].wake_generation;
+        self.schedule(
+            at_ms,
+            Event::ClientWake {
+                client: c,
+                generation,
+            },
+        );
+    }
+
+    fn set_client_state(&mut self, c: usize, state: ClientState) {
+        if self.clients[c].state == state {
+            return;
+        }
+        self.clients[c].state = state;
+        let node = self.cnode(c);
+        self.emit(
+            node,
+            EventKind::ClientState {
+                state: state.name(),
+            },
+            move |_| (None, format!("ZooKeeper.States is now {}.", state.name())),
+        );
+    }
+
+    /// `EventThread.queueEvent` for a None-type event, with its de-duplication.
+    fn queue_event(&mut self, c: usize, event: &'static str) {
+        if self.clients[c].last_event == event {
+            return;
+        }
+        self.clients[c].last_event = event;
+        self.clients[c].events.push(event);
+        let node = self.cnode(c);
+        self.emit(node, EventKind::ClientEvent { event }, move |_| {
+            (
+                None,
+                format!("The watcher receives WatchedEvent state:{event} type:None path:null."),
+            )
+        });
+    }
+
+    pub(crate) fn client_action(&mut self, _i: usize, kind: ActionKind) {
+        let name = match &kind {
+            ActionKind::Connect { client, .. }
+            | ActionKind::Close { client }
+            | ActionKind::Kill { client }
+            | ActionKind::Freeze { client, .. }
+            | ActionKind::Create { client, .. }
+            | ActionKind::SetData { client, .. }
+            | ActionKind::Delete { client, .. }
+            | ActionKind::Exists { client, .. }
+            | ActionKind::GetData { client, .. }
+            | ActionKind::Multi { client, .. }
+            | ActionKind::Register { client, .. } => client.clone(),
+            _ => return,
+        };
+        let Some(c) = self.client_index(&name) else {
+            return;
+        };
+        if self.clients[c].frozen_until_ms.is_some() && !matches!(kind, ActionKind::Kill { .. }) {
+            // The whole process is paused: its application threads act when it resumes.
+            self.clients[c].deferred.push(kind);
+            return;
+        }
+        match kind {
+            ActionKind::Connect {
+                session_of,
+                servers,
+                ..
+            } => self.client_connect(c, session_of, servers),
+            ActionKind::Close { .. } => self.client_close(c),
+            ActionKind::Kill { .. } => self.client_kill(c),
+            ActionKind::Freeze { for_ms, .. } => {
+                let until = self.now_ms() + for_ms;
+                self.clients[c].frozen_until_ms = Some(until);
+                self.schedule(until, Event::ClientUnfreeze { client: c });
+                let node = self.cnode(c);
+                self.log(
+                    node,
+                    EventKind::Note,
+                    Level::Info,
+                    "JVM",
+                    move || format!("process paused for {for_ms} ms (sockets stay open)"),
+                    || "A stop-the-world pause: no reads, no writes, no pings; the server cannot tell.".into(),
+                );
+            }
+            ActionKind::Create {
+                path,
+                data,
+                ephemeral,
+                sequential,
+                ..
+            } => {
+                let req = ClientRequest::Write(Op::Create {
+                    path: path.clone(),
+                    data,
+                    ephemeral,
+                    sequential,
+                });
+                self.issue(c, "create", Some(path), req, None, None);
+            }
+            ActionKind::SetData {
+                path,
+                data,
+                version,
+                ..
+            } => {
+                let req = ClientRequest::Write(Op::SetData {
+                    path: path.clone(),
+                    data,
+                    version,
+                });
+                self.issue(c, "set_data", Some(path), req, None, None);
+            }
+            ActionKind::Delete { path, version, .. } => {
+                let req = ClientRequest::Write(Op::Delete {
+                    path: path.clone(),
+                    version,
+                });
+                self.issue(c, "delete", Some(path), req, None, None);
+            }
+            ActionKind::Exists { path, .. } => self.issue(
+                c,
+                "exists",
+                Some(path.clone()),
+                ClientRequest::Exists(path),
+                None,
+                None,
+            ),
+            ActionKind::GetData { path, .. } => self.issue(
+                c,
+                "get_data",
+                Some(path.clone()),
+                ClientRequest::GetData(path),
+                None,
+                None,
+            ),
+            ActionKind::Multi { ops, .. } => {
+                let first = ops.first().map(|o| multi_op_path(o).to_string());
+                let ops: Vec<Op> = ops.iter().map(multi_op).collect();
+                self.issue(c, "multi", first, ClientRequest::Multi(ops), None, None);
+            }
+            ActionKind::Register {
+                path, data, style, ..
+            } => match style {
+                RegisterStyle::ExistsThenSet => {
+                    let recipe = Recipe::RegisterExists {
+                        path: path.clone(),
+                        data,
+                    };
+                    self.issue(
+                        c,
+                        "exists",
+                        Some(path.clone()),
+                        ClientRequest::Exists(path),
+                        Some(recipe),
+                        Some("register"),
+                    );
+                }
+                RegisterStyle::DeleteThenCreate => {
+                    let recipe = Recipe::RegisterDelete {
+                        path: path.clone(),
+                        data,
+                    };
+                    self.issue(
+                        c,
+                        "delete",
+                        Some(path.clone()),
+                        ClientRequest::Write(Op::Delete { path, version: -1 }),
+                        Some(recipe),
+                        Some("register"),
+                    );
+                }
+            },
+            _ => {}
+        }
+    }
+
+    /// `new ZooKeeper(connectString, sessionTimeout, watcher[, sessionId, passwd])`.
+    fn client_connect(&mut self, c: usize, session_of: Option<String>, servers: Option<Vec<u8>>) {
+        if self.clients[c].has_live_handle() {
+            // One handle per client name: the old one is abandoned as if its process died.
+            self.client_kill(c);
+        }
+        let reuse = session_of
+            .and_then(|o| self.client_index(&o))
+            .map(|o| (self.clients[o].session_id, self.clients[o].passwd));
+        let seed = self.cfg.seed;
+        let handle_no = self.clients[c].handles + 1;
+        let cl = &mut self.clients[c];
+        cl.handles = handle_no;
+        cl.killed = false;
+        cl.closing = false;
+        let mut hosts = servers.unwrap_or_else(|| cl.configured_servers.clone());
+        // Collections.shuffle with the handle's own seeded stream.
+        let mut rng = Rng::for_entity(seed, &format!("{}/hosts/{handle_no}", cl.name));
+        for i in (1..hosts.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            hosts.swap(i, j);
+        }
+        cl.hosts = hosts;
+        cl.current_index = -1;
+        cl.last_index = -1;
+        let t = cl.requested_timeout_ms;
+        cl.connect_timeout_ms = t / cl.hosts.len().max(1) as i32;
+        cl.read_timeout_ms = t * 2 / 3;
+        cl.negotiated_timeout_ms = 0;
+        cl.is_first_connect = true;
+        cl.last_zxid = 0;
+        cl.xid = 1;
+        cl.pending.clear();
+        cl.outgoing.clear();
+        cl.last_event = "Disconnected";
+        match reuse {
+            Some((id, pw)) => {
+                cl.session_id = id;
+                cl.passwd = pw;
+                cl.seen_rw_server_before = true;
+            }
+            None => {
+                cl.session_id = 0;
+                cl.passwd = [0; 16];
+                cl.seen_rw_server_before = false;
+            }
+        }
+        let cs: Vec<String> = cl
+            .hosts
+            .iter()
+            .map(|h| format!("127.0.0.1:{}", 2180 + *h as u32))
+            .collect();
+        let renew = reuse.map(|(id, _)| id);
+        cl.phase = Phase::NeedConnect;
+        let node = self.cnode(c);
+        let modern = self.profile.session_setup_log_level == Level::Debug;
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "ZooKeeper",
+            move || {
+                let mut s = format!(
+                    "Initiating client connection, connectString={} sessionTimeout={t} watcher=zksim.Watcher",
+                    cs.join(",")
+                );
+                if let Some(id) = renew {
+                    if modern {
+                        s.push_str(&format!(" sessionId={} sessionPasswd=<hidden>", hex(id)));
+                    } else {
+                        s.push_str(&format!(" sessionId={:x} sessionPasswd=<hidden>", id as u64));
+                    }
+                }
+                s
+            },
+            move || match renew {
+                Some(id) => format!(
+                    "A new handle with the renew constructor: it will send session {} and its password.",
+                    hex(id)
+                ),
+                None => "A new handle: ClientCnxn starts the SendThread in CONNECTING.".into(),
+            },
+        );
+        self.set_client_state(c, ClientState::Connecting);
+        self.client_loop(c);
+    }
+
+    fn client_kill(&mut self, c: usize) {
+        if !self.clients[c].has_live_handle() {
+            return;
+        }
+        let node = self.cnode(c);
+        if let Some(conn) = self.clients[c].conn.take() {
+            self.close_conn(conn, &node);
+        }
+        let cl = &mut self.clients[c];
+        cl.killed = true;
+        cl.phase = Phase::Idle;
+        cl.frozen_until_ms = None;
+        cl.inbox.clear();
+        cl.wake_generation += 1;
+        cl.wake_at_ms = None;
+        cl.pending.clear();
+        cl.outgoing.clear();
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "JVM",
+            || "process killed".into(),
+            || "The OS closes the sockets; no closeSession is sent, so the session lives until it expires.".into(),
+        );
+    }
+
+    fn client_close(&mut self, c: usize) {
+        if !self.clients[c].has_live_handle() {
+            return;
+        }
+        self.issue(
+            c,
+            "close",
+            None,
+            ClientRequest::CloseSession,
+            Some(Recipe::Close),
+            None,
+        );
+    }
+
+    /// `ClientCnxn.queuePacket`, or an immediate failure when the handle is not alive.
+    fn issue(
+        &mut self,
+        c: usize,
+        op: &'static str,
+        path: Option<String>,
+        req: ClientRequest,
+        recipe: Option<Recipe>,
+        recipe_name: Option<&'static str>,
+    ) {
+        let idx = self.new_op(c, op, path, recipe_name);
+        let cl = &self.clients[c];
+        if cl.handles == 0 || cl.killed {
+            // No handle to call: the op is recorded as never answered.
+            return;
+        }
+        if !cl.state.is_alive() {
+            self.finish_op(c, idx, codes::SESSIONEXPIRED, Vec::new());
+            return;
+        }
+        if cl.closing {
+            // queuePacket after close(): conLossPacket, CONNECTIONLOSS while the state is alive.
+            self.finish_op(c, idx, codes::CONNECTIONLOSS, Vec::new());
+            return;
+        }
+        if matches!(req, ClientRequest::CloseSession) {
+            self.clients[c].closing = true;
+        }
+        self.clients[c].outgoing.push_back(Packet {
+            xid: 0,
+            op: idx,
+            req,
+            recipe,
+        });
+        if self.clients[c].phase == Phase::Connected {
+            self.flush_outgoing(c);
+            self.client_reschedule(c);
+        }
+    }
+
+    fn finish_op(&mut self, c: usize, op: usize, code: Code, results: Vec<Code>) {
+        let now = self.now_ms();
+        let rec = &mut self.ops[op];
+        rec.done_ms = Some(now);
+        rec.code = Some(code);
+        rec.results = results;
+        let name = rec.op.to_string();
+        let path = rec.path.clone().unwrap_or_default();
+        let node = self.cnode(c);
+        self.emit(
+            node,
+            EventKind::OpDone {
+                op: name.clone(),
+                path: path.clone(),
+                code,
+            },
+            move |_| {
+                (
+                    None,
+                    if code == codes::OK {
+                        format!("{name} {path}: OK")
+                    } else {
+                        format!(
+                            "{name} {path}: KeeperErrorCode = {} ({code})",
+                            codes::message(code)
+                        )
+                    },
+                )
+            },
+        );
+    }
+
+    fn flush_outgoing(&mut self, c: usize) {
+        let node = self.cnode(c);
+        let Some(conn) = self.clients[c].conn else {
+            return;
+        };
+        let now = self.now_ms();
+        while let Some(mut p) = self.clients[c].outgoing.pop_front() {
+            let cl = &mut self.clients[c];
+            p.xid = cl.xid;
+            cl.xid += 1;
+            cl.last_send_ms = now;
+            let msg = Msg::Request {
+                xid: p.xid,
+                req: p.req.clone(),
+            };
+            cl.pending.push_back(p);
+            self.send(conn, node.clone(), msg);
+        }
+    }
+
+    /// One pass of `SendThread.run`'s loop.
+    pub(crate) fn client_loop(&mut self, c: usize) {
+        let now = self.now_ms();
+        {
+            let cl = &self.clients[c];
+            if cl.killed || !cl.state.is_alive() || cl.frozen_until_ms.is_some() {
+                return;
+            }
+        }
+        match self.clients[c].phase {
+            Phase::Idle => {}
+            Phase::NeedConnect => {
+                if !self.clients[c].is_first_connect {
+                    // ClientCnxn: Thread.sleep(r.nextInt(1000)) before every reconnect.
+                    let r = self.clients[c].rng.below(1000);
+                    self.clients[c].phase = Phase::Sleeping {
+                        until_ms: now + r,
+                        then_host: None,
+                    };
+                    self.schedule_client_wake(c, now + r);
+                } else {
+                    self.start_connect(c);
+                }
+            }
+            Phase::Sleeping {
+                until_ms,
+                then_host,
+            } => {
+                if now < until_ms {
+                    self.schedule_client_wake(c, until_ms);
+                } else if let Some(h) = then_host {
+                    self.open_socket(c, h);
+                } else {
+                    self.start_connect(c);
+                }
+            }
+            Phase::TcpConnecting | Phase::AwaitingSession => {
+                let idle_recv = now.saturating_sub(self.clients[c].last_heard_ms);
+                let timeout = self.clients[c].connect_timeout_ms as u64;
+                if idle_recv >= timeout {
+                    self.client_timed_out(c, idle_recv);
+                } else {
+                    self.schedule_client_wake(c, self.clients[c].last_heard_ms + timeout);
+                }
+            }
+            Phase::Connected => {
+                let idle_recv = now.saturating_sub(self.clients[c].last_heard_ms);
+                if idle_recv >= self.clients[c].read_timeout_ms as u64 {
+                    self.client_timed_out(c, idle_recv);
+                    return;
+                }
+                if self.ping_due(c) {
+                    self.send_ping(c);
+                }
+                self.flush_outgoing(c);
+                self.client_reschedule(c);
+            }
+        }
+    }
+
+    fn ping_due(&self, c: usize) -> bool {
+        let cl = &self.clients[c];
+        let idle_send = self.now_ms().saturating_sub(cl.last_send_ms) as i64;
+        let half = (cl.read_timeout_ms / 2) as i64;
+        match self.profile.ping_rule {
+            PingRule::HalfReadTimeout => half - idle_send <= 0,
+            PingRule::HalfReadTimeoutWithSlack => {
+                let slack = if idle_send > 1000 { 1000 } else { 0 };
+                half - idle_send - slack <= 0 || idle_send > 10_000
+            }
+        }
+    }
+
+    /// The idle-send time at which the next ping falls due under the profile's rule.
+    fn ping_after_ms(&self, c: usize) -> u64 {
+        let half = (self.clients[c].read_timeout_ms / 2).max(0) as u64;
+        match self.profile.ping_rule {
+            PingRule::HalfReadTimeout => half,
+            PingRule::HalfReadTimeoutWithSlack => {
+                if half > 2000 {
+                    half - 1000
+                } else if half <= 1000 {
+                    half
+                } else {
+                    1001
+                }
+            }
+        }
+    }
+
+    fn client_reschedule(&mut self, c: usize) {
+        let cl = &self.clients[c];
+        if cl.phase != Phase::Connected {
+            return;
+        }
+        let read_deadline = cl.last_heard_ms + cl.read_timeout_ms as u64;
+        let ping_at = cl.last_send_ms + self.ping_after_ms(c);
+        let at = read_deadline.min(ping_at).max(self.now_ms());
+        self.schedule_client_wake(c, at);
+    }
+
+    fn send_ping(&mut self, c: usize) {
+        let Some(conn) = self.clients[c].conn else {
+            return;
+        };
+        self.clients[c].last_send_ms = self.now_ms();
+        let node = self.cnode(c);
+        self.send(
+            conn,
+            node,
+            Msg::Request {
+                xid: -2,
+                req: ClientRequest::Ping,
+            },
+        );
+    }
+
+    /// `startConnect`: CONNECTING, next host (maybe after the spin delay), open the socket.
+    fn start_connect(&mut self, c: usize) {
+        self.set_client_state(c, ClientState::Connecting);
+        if self.clients[c].hosts.is_empty() {
+            return;
+        }
+        let (host, spin) = self.clients[c].next_host();
+        if spin {
+            let until = self.now_ms() + 1000;
+            self.clients[c].phase = Phase::Sleeping {
+                until_ms: until,
+                then_host: Some(host),
+            };
+            self.schedule_client_wake(c, until);
+        } else {
+            self.open_socket(c, host);
+        }
+    }
+
+    fn open_socket(&mut self, c: usize, host: u8) {
+        let node = self.cnode(c);
+        let now = self.now_ms();
+        self.log(
+            node.clone(),
+            EventKind::Note,
+            Level::Info,
+            "ClientCnxn",
+            move || format!("Opening socket connection to server {}", server_addr(host)),
+            || "SendThread.startConnect picked the next host from StaticHostProvider.".into(),
+        );
+        let conn = self
+            .net
+            .open(ConnKind::Client, node.clone(), Node::Server(host));
+        let cl = &mut self.clients[c];
+        cl.conn = Some(conn);
+        cl.server = Some(host);
+        cl.phase = Phase::TcpConnecting;
+        cl.last_send_ms = now;
+        cl.last_heard_ms = now;
+        self.send(conn, node, Msg::Syn);
+        let at = now + self.clients[c].connect_timeout_ms as u64;
+        self.schedule_client_wake(c, at);
+    }
+
+    pub(crate) fn client_receive(&mut self, c: usize, conn: ConnId, msg: Msg) {
+        if self.clients[c].conn != Some(conn) || self.clients[c].killed {
+            return;
+        }
+        if self.clients[c].frozen_until_ms.is_some() {
+            self.clients[c].inbox.push_back((conn, msg));
+            return;
+        }
+        self.client_handle(c, msg);
+    }
+
+    fn client_handle(&mut self, c: usize, msg: Msg) {
+        let now = self.now_ms();
+        match msg {
+            Msg::SynAck => {
+                if self.clients[c].phase != Phase::TcpConnecting {
+                    return;
+                }
+                let host = self.clients[c].server.unwrap_or(0);
+                let node = self.cnode(c);
+                self.log(
+                    node.clone(),
+                    EventKind::Note,
+                    Level::Info,
+                    "ClientCnxn",
+                    move || {
+                        format!(
+                            "Socket connection established to {}, initiating session",
+                            server_addr(host)
+                        )
+                    },
+                    || {
+                        "primeConnection: the ConnectRequest goes first in the outgoing queue."
+                            .into()
+                    },
+                );
+                let cl = &mut self.clients[c];
+                cl.is_first_connect = false;
+                cl.last_send_ms = now;
+                cl.last_heard_ms = now;
+                cl.phase = Phase::AwaitingSession;
+                let msg = Msg::Connect {
+                    last_zxid_seen: cl.last_zxid,
+                    timeout_ms: cl.requested_timeout_ms,
+                    session_id: if cl.seen_rw_server_before {
+                        cl.session_id
+                    } else {
+                        0
+                    },
+                    passwd: cl.passwd,
+                };
+                if let Some(conn) = cl.conn {
+                    self.send(conn, node, msg);
+                }
+            }
+            Msg::Rst => {
+                let host = self.clients[c].server.unwrap_or(0);
+                let sid = self.clients[c].session_id;
+                self.client_fail(
+                    c,
+                    Level::Warn,
+                    format!(
+                        "Session {} for server {}, unexpected error, closing socket connection and attempting reconnect java.net.ConnectException: Connection refused",
+                        hex(sid),
+                        server_addr(host)
+                    ),
+                    "Nothing listens on that port (the server is down): the connect fails at once.",
+                );
+            }
+            Msg::Fin => {
+                let sid = self.clients[c].session_id;
+                let modern = self.profile.session_setup_log_level == Level::Debug;
+                let host = self.clients[c].server.unwrap_or(0);
+                let text = if modern {
+                    format!(
+                        "Session {} for server {}, Closing socket connection. Attempting reconnect except it is a SessionExpiredException. EndOfStreamException: Unable to read additional data from server sessionid {}, likely server has closed socket",
+                        hex(sid),
+                        server_addr(host),
+                        hex(sid)
+                    )
+                } else {
+                    format!(
+                        "Unable to read additional data from server sessionid {}, likely server has closed socket, closing socket connection and attempting reconnect",
+                        hex(sid)
+                    )
+                };
+                let level = if modern { Level::Warn } else { Level::Info };
+                self.client_fail(
+                    c,
+                    level,
+                    text,
+                    "End of stream: the server closed the socket. Pending calls get ConnectionLoss (-4); the client reconnects.",
+                );
+            }
+            Msg::ConnectResponse {
+                timeout_ms,
+                session_id,
+                passwd,
+            } => {
+                if self.clients[c].phase != Phase::AwaitingSession {
+                    return;
+                }
+                self.clients[c].last_heard_ms = now;
+                self.on_connected(c, timeout_ms, session_id, passwd);
+            }
+            Msg::Reply {
+                xid,
+                zxid,
+                err,
+                body,
+            } => {
+                if self.clients[c].phase != Phase::Connected {
+                    return;
+                }
+                self.clients[c].last_heard_ms = now;
+                if xid == -2 {
+                    self.client_loop(c);
+                    return;
+                }
+                let front = self.clients[c].pending.front().map(|p| p.xid);
+                if front != Some(xid) {
+                    let expected = front.unwrap_or(0);
+                    self.client_fail(
+                        c,
+                        Level::Warn,
+                        format!(
+                            "Xid out of order. Got Xid {xid} with err {err} expected Xid {expected}"
+                        ),
+                        "Replies must come in request order; anything else resets the connection.",
+                    );
+                    return;
+                }
+                let Some(p) = self.clients[c].pending.pop_front() else {
+                    return;
+                };
+                if zxid > 0 {
+                    self.clients[c].last_zxid = zxid;
+                }
+                let (code, results) = match (&body, err) {
+                    (ReplyBody::Multi(rs), codes::OK) => {
+                        let codes: Vec<Code> = rs.iter().map(|(c, _)| *c).collect();
+                        let first = codes
+                            .iter()
+                            .copied()
+                            .find(|c| *c != codes::OK)
+                            .unwrap_or(codes::OK);
+                        (first, codes)
+                    }
+                    _ => (err, Vec::new()),
+                };
+                self.finish_op(c, p.op, code, results);
+                if let Some(r) = p.recipe {
+                    self.continue_recipe(c, r, code);
+                }
+                self.client_loop(c);
+            }
+            _ => {}
+        }
+    }
+
+    /// `SendThread.onConnected`.
+    fn on_connected(&mut self, c: usize, timeout_ms: i32, session_id: SessionId, passwd: Password) {
+        let node = self.cnode(c);
+        if timeout_ms <= 0 {
+            let old = self.clients[c].session_id;
+            self.set_client_state(c, ClientState::Closed);
+            self.queue_event(c, "Expired");
+            let modern = self.profile.session_setup_log_level == Level::Debug;
+            self.log(
+                node.clone(),
+                EventKind::Note,
+                if modern { Level::Warn } else { Level::Info },
+                "ClientCnxn",
+                move || {
+                    if modern {
+                        format!("Unable to reconnect to ZooKeeper service, session {} has expired", hex(old))
+                    } else {
+                        format!(
+                            "Unable to reconnect to ZooKeeper service, session {} has expired, closing socket connection",
+                            hex(old)
+                        )
+                    }
+                },
+                || "onConnected got timeout <= 0: the session is gone. State CLOSED, an Expired event, and every call from now on fails with SESSIONEXPIRED (-112). Only a new handle helps.".into(),
+            );
+            self.client_cleanup(c, codes::SESSIONEXPIRED);
+            self.clients[c].phase = Phase::Idle;
+            self.event_thread_shutdown(c);
+            if self.profile.closed_event_after_loop {
+                self.queue_event(c, "Closed");
+            }
+            return;
+        }
+        let n = self.clients[c].hosts.len().max(1) as i32;
+        {
+            let cl = &mut self.clients[c];
+            cl.negotiated_timeout_ms = timeout_ms;
+            cl.read_timeout_ms = timeout_ms * 2 / 3;
+            cl.connect_timeout_ms = timeout_ms / n;
+            cl.last_index = cl.current_index;
+            cl.session_id = session_id;
+            cl.passwd = passwd;
+            cl.seen_rw_server_before = true;
+            cl.phase = Phase::Connected;
+        }
+        self.set_client_state(c, ClientState::Connected);
+        let host = self.clients[c].server.unwrap_or(0);
+        let modern = self.profile.session_setup_log_level == Level::Debug;
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "ClientCnxn",
+            move || {
+                if modern {
+                    format!(
+                        "Session establishment complete on server {}, session id = {}, negotiated timeout = {timeout_ms}",
+                        server_addr(host),
+                        hex(session_id)
+                    )
+                } else {
+                    format!(
+                        "Session establishment complete on server {}, sessionid = {}, negotiated timeout = {timeout_ms}",
+                        server_addr(host),
+                        hex(session_id)
+                    )
+                }
+            },
+            move || {
+                format!(
+                    "onConnected: readTimeout = {} ms (2/3 of {timeout_ms}), connectTimeout = {} ms ({timeout_ms}/{n} hosts).",
+                    timeout_ms * 2 / 3,
+                    timeout_ms / n
+                )
+            },
+        );
+        self.queue_event(c, "SyncConnected");
+        self.flush_outgoing(c);
+        self.client_reschedule(c);
+    }
+
+    fn event_thread_shutdown(&mut self, c: usize) {
+        let node = self.cnode(c);
+        let sid = self.clients[c].session_id;
+        let names = self.profile.event_thread_log_names_session;
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "ClientCnxn",
+            move || {
+                if names {
+                    format!("EventThread shut down for session: {}", hex(sid))
+                } else {
+                    "EventThread shut down".to_string()
+                }
+            },
+            || "The EventThread delivered its last event and ended.".into(),
+        );
+    }
+
+    fn client_timed_out(&mut self, c: usize, idle_recv: u64) {
+        let sid = self.clients[c].session_id;
+        self.client_fail(
+            c,
+            Level::Info,
+            format!(
+                "Client session timed out, have not heard from server in {idle_recv}ms for sessionid {}, closing socket connection and attempting reconnect",
+                hex(sid)
+            ),
+            "SessionTimeoutException: nothing heard for readTimeout (2/3 of the timeout) or connectTimeout while connecting. This is connection loss, not expiry: the client reconnects.",
+        );
+    }
+
+    /// The run loop's catch block: log, `cleanup()`, Disconnected, then reconnect.
+    fn client_fail(&mut self, c: usize, level: Level, text: String, explain: &'static str) {
+        let node = self.cnode(c);
+        self.log(
+            node,
+            EventKind::Note,
+            level,
+            "ClientCnxn",
+            move || text,
+            move || explain.into(),
+        );
+        self.client_cleanup(c, codes::CONNECTIONLOSS);
+        if !self.clients[c].state.is_alive() {
+            // cleanup failed a pending close(): the handle is CLOSED and the loop ends.
+            return;
+        }
+        self.queue_event(c, "Disconnected");
+        self.clients[c].phase = Phase::NeedConnect;
+        self.client_loop(c);
+    }
+
+    /// `ClientCnxn.cleanup`: close the socket, fail every pending and queued packet.
+    fn client_cleanup(&mut self, c: usize, code_if_alive: Code) {
+        let node = self.cnode(c);
+        if let Some(conn) = self.clients[c].conn.take() {
+            self.close_conn(conn, &node);
+        }
+        let code = if self.clients[c].state.is_alive() {
+            code_if_alive
+        } else {
+            codes::SESSIONEXPIRED
+        };
+        let mut failed: Vec<Packet> = self.clients[c].pending.drain(..).collect();
+        failed.extend(self.clients[c].outgoing.drain(..));
+        for p in failed {
+            self.finish_op(c, p.op, code, Vec::new());
+            if let Some(Recipe::Close) = p.recipe {
+                self.client_disconnect(c);
+            }
+        }
+    }
+
+    fn continue_recipe(&mut self, c: usize, recipe: Recipe, code: Code) {
+        match recipe {
+            Recipe::Close => self.client_disconnect(c),
+            Recipe::RegisterExists { path, data } => {
+                let req = if code == codes::OK {
+                    ClientRequest::Write(Op::SetData {
+                        path: path.clone(),
+                        data,
+                        version: -1,
+                    })
+                } else if code == codes::NONODE {
+                    ClientRequest::Write(Op::Create {
+                        path: path.clone(),
+                        data,
+                        ephemeral: true,
+                        sequential: false,
+                    })
+                } else {
+                    return;
+                };
+                let name = if code == codes::OK {
+                    "set_data"
+                } else {
+                    "create"
+                };
+                self.issue(c, name, Some(path), req, None, Some("register"));
+            }
+            Recipe::RegisterDelete { path, data } => {
+                if code != codes::OK && code != codes::NONODE {
+                    return;
+                }
+                let req = ClientRequest::Write(Op::Create {
+                    path: path.clone(),
+                    data,
+                    ephemeral: true,
+                    sequential: false,
+                });
+                self.issue(c, "create", Some(path), req, None, Some("register"));
+            }
+        }
+    }
+
+    /// `ClientCnxn.disconnect` after `close()`: CLOSED, socket closed, EventThread ends.
+    fn client_disconnect(&mut self, c: usize) {
+        if !self.clients[c].state.is_alive() {
+            return;
+        }
+        self.set_client_state(c, ClientState::Closed);
+        let node = self.cnode(c);
+        if let Some(conn) = self.clients[c].conn.take() {
+            self.close_conn(conn, &node);
+        }
+        self.clients[c].phase = Phase::Idle;
+        self.clients[c].wake_generation += 1;
+        self.clients[c].wake_at_ms = None;
+        let sid = self.clients[c].session_id;
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "ZooKeeper",
+            move || format!("Session: {} closed", hex(sid)),
+            || "ZooKeeper.close(): closeSession answered, the handle is CLOSED.".into(),
+        );
+        let rest: Vec<Packet> = self.clients[c].pending.drain(..).collect();
+        for p in rest {
+            self.finish_op(c, p.op, codes::SESSIONEXPIRED, Vec::new());
+        }
+        self.event_thread_shutdown(c);
+        if self.profile.closed_event_after_loop {
+            self.queue_event(c, "Closed");
+        }
+    }
+
+    pub(crate) fn client_unfreeze(&mut self, c: usize) {
+        if self.clients[c].frozen_until_ms.take().is_none() {
+            return;
+        }
+        // The loop's timeout check runs before the waiting packets are read.
+        self.client_loop(c);
+        let inbox: Vec<(ConnId, Msg)> = self.clients[c].inbox.drain(..).collect();
+        for (conn, msg) in inbox {
+            if self.clients[c].conn == Some(conn) {
+                self.client_handle(c, msg);
+            }
+        }
+        let deferred: Vec<ActionKind> = std::mem::take(&mut self.clients[c].deferred);
+        for kind in deferred {
+            self.client_action(0, kind);
+        }
+        self.client_loop(c);
+    }
+}
+
+fn multi_op(o: &MultiOp) -> Op {
+    match o {
+        MultiOp::Create {
+            path,
+            data,
+            ephemeral,
+            sequential,
+        } => Op::Create {
+            path: path.clone(),
+            data: data.clone(),
+            ephemeral: *ephemeral,
+            sequential: *sequential,
+        },
+        MultiOp::SetData {
+            path,
+            data,
+            version,
+        } => Op::SetData {
+            path: path.clone(),
+            data: data.clone(),
+            version: *version,
+        },
+        MultiOp::Delete { path, version } => Op::Delete {
+            path: path.clone(),
+            version: *version,
+        },
+        MultiOp::Check { path, version } => Op::Check {
+            path: path.clone(),
+            version: *version,
+        },
+    }
+}
+
+fn multi_op_path(o: &MultiOp) -> &str {
+    match o {
+        MultiOp::Create { path, .. }
+        | MultiOp::SetData { path, .. }
+        | MultiOp::Delete { path, .. }
+        | MultiOp::Check { path, .. } => path,
+    }
+}

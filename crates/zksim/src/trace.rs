@@ -1,0 +1,391 @@
+//! The trace: every state change as a typed event, with the log line ZooKeeper would print.
+//!
+//! The world appends a [`TraceEvent`] for each change it makes. Each event carries the typed
+//! facts (who, which session, which bucket) and the log line that the Java code prints at that
+//! point (spec section 9), tagged with the node that prints it. [`TraceEvent::explain`] says in a
+//! sentence what happened and which Java method did it: teaching is the product.
+//!
+//! The trace hash folds every event's typed content into a 64-bit FNV-1a. The hasher normalises
+//! `usize`/`isize` to 64 bits, so the hash is the same natively and on wasm32.
+
+use std::hash::{Hash, Hasher};
+
+use crate::codes::{self, Code};
+use crate::ids::{SessionId, hex};
+use crate::profile::Level;
+
+/// Who an event belongs to (whose log it would appear in).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Server(u8),
+    /// A client, by its index in the scenario's client list.
+    Client(u32),
+    Network,
+}
+
+/// What kind of change an event records: the categories the UI filters and steps by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    Message,
+    Server,
+    Session,
+    Bucket,
+    Owner,
+    Revalidate,
+    SessionMoved,
+    Client,
+    Op,
+    Znode,
+    Log,
+}
+
+/// One typed change. Fields use units in their names; session IDs are Java longs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    MessageSent {
+        id: u64,
+        from: Node,
+        to: Node,
+        what: &'static str,
+    },
+    MessageDelivered {
+        id: u64,
+        from: Node,
+        to: Node,
+        what: &'static str,
+    },
+    MessageDropped {
+        id: u64,
+        from: Node,
+        to: Node,
+        what: &'static str,
+        why: &'static str,
+    },
+    MessageHeld {
+        id: u64,
+        from: Node,
+        to: Node,
+        what: &'static str,
+    },
+    ServerRole {
+        role: &'static str,
+        epoch: u32,
+    },
+    TrackerSeeded {
+        next_session_id: SessionId,
+        clock_ms: i64,
+        leader: bool,
+    },
+    SessionMinted {
+        session: SessionId,
+        timeout_ms: i32,
+    },
+    SessionEstablished {
+        session: SessionId,
+        timeout_ms: i32,
+    },
+    BucketMoved {
+        session: SessionId,
+        from_ms: Option<i64>,
+        to_ms: i64,
+    },
+    BucketExpired {
+        bucket_ms: i64,
+        sessions: u32,
+    },
+    SessionExpiring {
+        session: SessionId,
+        timeout_ms: i32,
+    },
+    SessionClosed {
+        session: SessionId,
+        zxid: i64,
+    },
+    OwnerChanged {
+        session: SessionId,
+        from: String,
+        to: String,
+        why: &'static str,
+    },
+    Revalidate {
+        session: SessionId,
+        timeout_ms: i32,
+    },
+    RevalidateAnswered {
+        session: SessionId,
+        valid: bool,
+    },
+    SessionMoved {
+        session: SessionId,
+        op: String,
+    },
+    ClientState {
+        state: &'static str,
+    },
+    ClientEvent {
+        event: &'static str,
+    },
+    OpDone {
+        op: String,
+        path: String,
+        code: Code,
+    },
+    ZnodeCreated {
+        path: String,
+        zxid: i64,
+        ephemeral_owner: SessionId,
+    },
+    ZnodeChanged {
+        path: String,
+        zxid: i64,
+        version: i32,
+    },
+    ZnodeDeleted {
+        path: String,
+        zxid: i64,
+    },
+    /// A log line with no typed counterpart (for example "Opening socket connection").
+    Note,
+}
+
+impl EventKind {
+    pub fn category(&self) -> Category {
+        use EventKind::*;
+        match self {
+            MessageSent { .. }
+            | MessageDelivered { .. }
+            | MessageDropped { .. }
+            | MessageHeld { .. } => Category::Message,
+            ServerRole { .. } | TrackerSeeded { .. } => Category::Server,
+            SessionMinted { .. }
+            | SessionEstablished { .. }
+            | SessionExpiring { .. }
+            | SessionClosed { .. } => Category::Session,
+            BucketMoved { .. } | BucketExpired { .. } => Category::Bucket,
+            OwnerChanged { .. } => Category::Owner,
+            Revalidate { .. } | RevalidateAnswered { .. } => Category::Revalidate,
+            SessionMoved { .. } => Category::SessionMoved,
+            ClientState { .. } | ClientEvent { .. } => Category::Client,
+            OpDone { .. } => Category::Op,
+            ZnodeCreated { .. } | ZnodeChanged { .. } | ZnodeDeleted { .. } => Category::Znode,
+            Note => Category::Log,
+        }
+    }
+
+    /// The events the UI's "next interesting event" stops at.
+    pub fn is_interesting(&self) -> bool {
+        matches!(
+            self.category(),
+            Category::Session
+                | Category::Revalidate
+                | Category::SessionMoved
+                | Category::Client
+                | Category::Server
+        ) || matches!(self, EventKind::BucketExpired { sessions, .. } if *sessions > 0)
+    }
+}
+
+/// A log line as ZooKeeper prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LogLine {
+    pub level: Level,
+    /// The Java class that logs it (simple name), as in log4j's `%c{1}`.
+    pub logger: &'static str,
+    pub text: String,
+}
+
+/// One entry of the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TraceEvent {
+    pub seq: u64,
+    pub at_ms: u64,
+    pub node: Node,
+    pub kind: EventKind,
+    pub log: Option<LogLine>,
+    /// One or two sentences: what happened and which Java method does it.
+    pub explain: String,
+}
+
+impl TraceEvent {
+    /// `--log` format: virtual time, node, level, logger, text.
+    pub fn log_text(&self, node_name: &str) -> Option<String> {
+        self.log.as_ref().map(|l| {
+            format!(
+                "{:>10.3} [{}] {:<5} {} - {}",
+                self.at_ms as f64 / 1000.0,
+                node_name,
+                l.level.as_str(),
+                l.logger,
+                l.text
+            )
+        })
+    }
+}
+
+/// Describes an op result code the way the client library reports it.
+pub fn code_text(code: Code) -> String {
+    if code == codes::OK {
+        "OK".to_string()
+    } else {
+        format!("{} ({code})", codes::name(code))
+    }
+}
+
+/// Formats an owner for the trace: `null`, `me`, or the LearnerHandler's name.
+pub fn owner_text(
+    owner: Option<crate::tracker::Owner>,
+    handler_names: impl Fn(u64) -> String,
+) -> String {
+    match owner {
+        None => "null".to_string(),
+        Some(crate::tracker::Owner::Me) => "ServerCnxn.me".to_string(),
+        Some(crate::tracker::Owner::Handler(h)) => handler_names(h),
+    }
+}
+
+/// The trace hasher: a multiply-rotate hash over 64-bit words (in the style of FxHash), with
+/// `usize`/`isize` widened to 64 bits and byte strings read little-endian in 8-byte words, so
+/// the same events give the same hash natively and on wasm32. Not for adversarial input: it
+/// only has to tell two runs apart.
+#[derive(Clone, Debug)]
+pub struct TraceHasher(u64);
+
+impl Default for TraceHasher {
+    fn default() -> Self {
+        TraceHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl TraceHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    #[inline]
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for TraceHasher {
+    fn finish(&self) -> u64 {
+        // A final avalanche so that nearby states give unrelated hashes.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.word(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.word(i as u64);
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.word(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.word(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.word(i);
+    }
+    fn write_i32(&mut self, i: i32) {
+        self.word(i as u32 as u64);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.word(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.word(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.word(i as i64 as u64);
+    }
+}
+
+/// Where trace events go: kept (for the UI and `--log`), or only hashed (for benchmarks).
+#[derive(Clone, Debug)]
+pub struct Trace {
+    keep: bool,
+    events: Vec<TraceEvent>,
+    hasher: TraceHasher,
+    count: u64,
+}
+
+impl Trace {
+    pub fn new(keep: bool) -> Trace {
+        Trace {
+            keep,
+            events: Vec::new(),
+            hasher: TraceHasher::default(),
+            count: 0,
+        }
+    }
+
+    pub fn keeps_events(&self) -> bool {
+        self.keep
+    }
+
+    /// Records one event. The hash covers the typed content only; the log line and the
+    /// explanation are rendered (by `render`) only when events are kept, so a hash-only run
+    /// formats no strings.
+    pub fn push(
+        &mut self,
+        at_ms: u64,
+        node: Node,
+        kind: EventKind,
+        render: impl FnOnce(&EventKind) -> (Option<LogLine>, String),
+    ) {
+        at_ms.hash(&mut self.hasher);
+        node.hash(&mut self.hasher);
+        kind.hash(&mut self.hasher);
+        let seq = self.count;
+        self.count += 1;
+        if self.keep {
+            let (log, explain) = render(&kind);
+            self.events.push(TraceEvent {
+                seq,
+                at_ms,
+                node,
+                kind,
+                log,
+                explain,
+            });
+        }
+    }
+
+    pub fn events(&self) -> &[TraceEvent] {
+        &self.events
+    }
+
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn hash(&self) -> u64 {
+        self.hasher.finish()
+    }
+
+    pub fn hash_hex(&self) -> String {
+        format!("{:016x}", self.hash())
+    }
+}
+
+/// `0x<id>` for logs.
+pub fn sid(id: SessionId) -> String {
+    hex(id)
+}

@@ -1,0 +1,821 @@
+//! The world: one discrete-event simulation of a whole ensemble and its clients.
+//!
+//! ```text
+//!            ┌──────────── event queue, ordered by (virtual ms, sequence) ────────────┐
+//!  actions ─▶│ Action · Deliver(msg) · ClientWake · TrackerWake · LeaderTick · ...     │
+//!            └───────────────┬─────────────────────────────────────────────────────────┘
+//!                    step()  ▼  pops one event, runs its handler at that instant
+//!        servers (server.rs) ◀──▶ network (net.rs) ◀──▶ clients (client.rs)
+//!                            ▼
+//!                   trace (trace.rs): typed events + ZooKeeper's log lines
+//! ```
+//!
+//! Nothing here reads a clock or the OS's randomness: virtual time is a `u64` of milliseconds
+//! from 0, each server derives its wall clock (`System.currentTimeMillis`) and its elapsed clock
+//! (`System.nanoTime()/1e6`) from it, and every random choice comes from a stream derived from
+//! the scenario seed and the entity's name, so adding a client changes nothing for the others.
+//! The world is `Clone`: a checkpoint is a copy.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::hash::{Hash, Hasher};
+
+use crate::client::Client;
+use crate::codes::Code;
+use crate::ids::SessionId;
+use crate::net::{ConnId, LatencySource, MsgId, Network, Rule, RuleEffect, Sent};
+use crate::profile::{Level, Profile, TrackerClock};
+use crate::scenario::{Action, ActionKind, Endpoint, Scenario};
+use crate::server::Server;
+use crate::trace::{EventKind, LogLine, Node, Trace, TraceHasher};
+
+/// A deterministic random stream (SplitMix64), one per entity.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn for_entity(seed: u64, name: &str) -> Rng {
+        let mut h = TraceHasher::default();
+        seed.hash(&mut h);
+        name.hash(&mut h);
+        Rng(h.finish())
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+}
+
+impl LatencySource for Rng {
+    fn latency_ms(&mut self, min_ms: u64, max_ms: u64) -> u64 {
+        if max_ms <= min_ms {
+            min_ms
+        } else {
+            min_ms + self.below(max_ms - min_ms + 1)
+        }
+    }
+}
+
+/// Settings shared by every server (zoo.cfg) and the network.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    pub tick_ms: u64,
+    pub min_session_timeout_ms: i32,
+    pub max_session_timeout_ms: i32,
+    pub epoch_ms: i64,
+    pub latency_ms: (u64, u64),
+    pub init_limit: u32,
+    pub sync_limit: u32,
+    /// One server: `ZooKeeperServerMain`, no quorum, tracker sid 1.
+    pub standalone: bool,
+    /// Majority of the configured ensemble.
+    pub quorum: usize,
+    /// How long FLE takes to settle once a quorum can talk: the 200 ms finalize wait plus a
+    /// notification round trip.
+    pub election_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Event {
+    Action(usize),
+    Deliver(MsgId),
+    ClientWake { client: usize, generation: u64 },
+    ClientUnfreeze { client: usize },
+    TrackerWake { server: usize, generation: u64 },
+    LeaderTick { server: usize, generation: u64 },
+    FollowerTimeout { server: usize, generation: u64 },
+    ElectionCheck,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Scheduled {
+    at_ms: u64,
+    seq: u64,
+    event: Event,
+}
+
+/// A session as the run report sees it: every session minted, in minting order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: SessionId,
+    pub minted_by: u8,
+    pub timeout_ms: i32,
+    pub minted_ms: u64,
+    /// When its closeSession txn was applied on the leader (after a close or an expiry).
+    pub closed_ms: Option<u64>,
+    /// When the leader's expirer took it (`Expiring session ...`), if it expired.
+    pub expired_ms: Option<u64>,
+    /// The tracker marked it closing (expiry or Prep closeSession), not yet applied.
+    pub closing: bool,
+}
+
+/// One client operation as issued and answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpRecord {
+    pub client: usize,
+    pub op: &'static str,
+    pub path: Option<String>,
+    pub at_ms: u64,
+    pub done_ms: Option<u64>,
+    pub code: Option<Code>,
+    /// For multi: the per-op result codes.
+    pub results: Vec<Code>,
+    /// The recipe the op belongs to (`register`), if any.
+    pub recipe: Option<&'static str>,
+}
+
+/// An error raised by `apply` for an action that cannot run in this world.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionError(pub String);
+
+impl std::fmt::Display for ActionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct World {
+    pub(crate) profile: &'static Profile,
+    pub(crate) cfg: Config,
+    now_ms: u64,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    pub(crate) net: Network,
+    pub(crate) servers: Vec<Server>,
+    pub(crate) clients: Vec<Client>,
+    pub(crate) trace: Trace,
+    actions: Vec<Action>,
+    until_ms: u64,
+    pub(crate) sessions: Vec<SessionRecord>,
+    session_index: BTreeMap<SessionId, Vec<usize>>,
+    pub(crate) ops: Vec<OpRecord>,
+    pub(crate) next_handler_id: u64,
+    pub(crate) handler_names: BTreeMap<u64, String>,
+    pub(crate) election_scheduled: bool,
+    events_processed: u64,
+}
+
+impl World {
+    /// Builds the world a scenario describes. Trace events are kept when `keep_trace` is true;
+    /// otherwise only hashed (benchmarks).
+    pub fn new(scenario: &Scenario, keep_trace: bool) -> World {
+        let profile = scenario.version.profile();
+        let n = scenario.servers.len();
+        let cfg = Config {
+            seed: scenario.seed,
+            tick_ms: scenario.tick_ms,
+            min_session_timeout_ms: scenario.min_session_timeout_ms as i32,
+            max_session_timeout_ms: scenario.max_session_timeout_ms as i32,
+            epoch_ms: scenario.epoch_ms,
+            latency_ms: scenario.latency_ms,
+            init_limit: scenario.init_limit,
+            sync_limit: scenario.sync_limit,
+            standalone: n == 1,
+            quorum: n / 2 + 1,
+            election_ms: 200 + 2 * scenario.latency_ms.1,
+        };
+        let servers = scenario
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Server::new(i, s, profile, &cfg))
+            .collect();
+        let clients = scenario
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Client::new(i, c, scenario.seed))
+            .collect();
+        let mut w = World {
+            profile,
+            cfg,
+            now_ms: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            net: Network::default(),
+            servers,
+            clients,
+            trace: Trace::new(keep_trace),
+            actions: scenario.actions.clone(),
+            until_ms: scenario.until_ms,
+            sessions: Vec::new(),
+            session_index: BTreeMap::new(),
+            ops: Vec::new(),
+            next_handler_id: 0,
+            handler_names: BTreeMap::new(),
+            election_scheduled: false,
+            events_processed: 0,
+        };
+        for (i, s) in scenario.servers.iter().enumerate() {
+            if let Some(at) = s.start_ms {
+                w.schedule_start(i, at);
+            }
+        }
+        for i in 0..w.actions.len() {
+            let at = w.actions[i].at_ms;
+            w.schedule(at, Event::Action(i));
+        }
+        w
+    }
+
+    fn schedule_start(&mut self, server: usize, at_ms: u64) {
+        // A server listed with a start time is started by a synthetic action at that time.
+        self.actions.push(Action {
+            at_ms,
+            kind: ActionKind::StartServer {
+                server: self.servers[server].myid,
+            },
+        });
+        let idx = self.actions.len() - 1;
+        self.schedule(at_ms, Event::Action(idx));
+    }
+
+    // ----- time and the queue -----
+
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    pub fn until_ms(&self) -> u64 {
+        self.until_ms
+    }
+
+    pub fn profile(&self) -> &'static Profile {
+        self.profile
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub(crate) fn schedule(&mut self, at_ms: u64, event: Event) {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled {
+            at_ms: at_ms.max(self.now_ms),
+            seq: self.seq,
+            event,
+        }));
+    }
+
+    /// When the next event is due, if any.
+    pub fn next_event_ms(&self) -> Option<u64> {
+        self.queue.peek().map(|Reverse(s)| s.at_ms)
+    }
+
+    /// Pops and applies one event. Returns false when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        let Some(Reverse(s)) = self.queue.pop() else {
+            return false;
+        };
+        self.now_ms = s.at_ms;
+        self.events_processed += 1;
+        self.dispatch(s.event);
+        true
+    }
+
+    /// Runs every event due at or before `t_ms`, then sets the clock to `t_ms`.
+    pub fn run_until(&mut self, t_ms: u64) {
+        while let Some(at) = self.next_event_ms() {
+            if at > t_ms {
+                break;
+            }
+            self.step();
+        }
+        if t_ms > self.now_ms {
+            self.now_ms = t_ms;
+        }
+    }
+
+    /// Runs the scenario to its `until_ms`.
+    pub fn run(&mut self) {
+        let until = self.until_ms;
+        self.run_until(until);
+    }
+
+    /// Applies an action now (the UI's palette): it is appended to the action log at the
+    /// current virtual time, so the session can be shared as a scenario.
+    pub fn apply(&mut self, kind: ActionKind) -> Result<(), ActionError> {
+        self.validate_action(&kind)?;
+        self.actions.push(Action {
+            at_ms: self.now_ms,
+            kind,
+        });
+        let idx = self.actions.len() - 1;
+        self.run_action(idx);
+        Ok(())
+    }
+
+    /// The actions run so far or scheduled, in the order they were given.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// Events waiting in the queue (including timers that will turn out stale).
+    pub fn queue_len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn trace_hash(&self) -> String {
+        self.trace.hash_hex()
+    }
+
+    pub fn sessions(&self) -> &[SessionRecord] {
+        &self.sessions
+    }
+
+    pub fn ops(&self) -> &[OpRecord] {
+        &self.ops
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Action(i) => self.run_action(i),
+            Event::Deliver(id) => self.deliver(id),
+            Event::ClientWake { client, generation } => {
+                if self.clients[client].wake_generation == generation {
+                    self.clients[client].wake_at_ms = None;
+                    self.client_loop(client);
+                }
+            }
+            Event::ClientUnfreeze { client } => self.client_unfreeze(client),
+            Event::TrackerWake { server, generation } => {
+                if self.servers[server].tracker_generation == generation {
+                    self.tracker_wake(server);
+                }
+            }
+            Event::LeaderTick { server, generation } => {
+                if self.servers[server].role_generation == generation {
+                    self.leader_tick(server);
+                }
+            }
+            Event::FollowerTimeout { server, generation } => {
+                if self.servers[server].role_generation == generation {
+                    self.follower_timeout(server);
+                }
+            }
+            Event::ElectionCheck => {
+                self.election_scheduled = false;
+                self.election_check();
+            }
+        }
+    }
+
+    // ----- clocks -----
+
+    /// `System.currentTimeMillis()` on a server.
+    pub fn wall_ms(&self, server: usize) -> i64 {
+        let s = &self.servers[server];
+        self.cfg.epoch_ms + s.clock_offset_ms + s.clock_jump_ms + self.now_ms as i64
+    }
+
+    /// `System.nanoTime() / 1e6` on a server: its uptime.
+    pub fn elapsed_ms(&self, server: usize) -> i64 {
+        self.servers[server].uptime_ms + self.now_ms as i64
+    }
+
+    /// The clock a profile's session tracker reads, for ID seeds and for expiry.
+    pub fn tracker_clock_ms(&self, server: usize) -> i64 {
+        match self.profile.tracker_clock {
+            TrackerClock::Wall => self.wall_ms(server),
+            TrackerClock::Elapsed => self.elapsed_ms(server),
+        }
+    }
+
+    // ----- the network -----
+
+    /// Sends a message and schedules its delivery. Records a MessageSent event.
+    pub(crate) fn send(&mut self, conn: ConnId, from: Node, msg: crate::net::Msg) {
+        let what = msg.kind_name();
+        let range = self.cfg.latency_ms;
+        let now = self.now_ms;
+        let rng = self.latency_rng(&from);
+        let mut rng_copy = rng.clone();
+        let Some((sent, to)) = self.net.send(now, conn, &from, msg, &mut rng_copy, range) else {
+            return;
+        };
+        *self.latency_rng(&from) = rng_copy;
+        match sent {
+            Sent::Deliver(id, at) => {
+                self.schedule(at, Event::Deliver(id));
+                self.emit(
+                    from.clone(),
+                    EventKind::MessageSent { id, from, to, what },
+                    |_| (None, String::new()),
+                );
+            }
+            Sent::Partitioned(id) => {
+                self.emit(from.clone(), EventKind::MessageSent { id, from, to, what }, |_| {
+                    (
+                        None,
+                        "Sent into a partition: TCP keeps retransmitting; it arrives after the heal."
+                            .to_string(),
+                    )
+                });
+            }
+            Sent::Held(id) => {
+                self.emit(
+                    Node::Network,
+                    EventKind::MessageHeld { id, from, to, what },
+                    |_| {
+                        (
+                            None,
+                            "A hold rule parked this message until it is released.".into(),
+                        )
+                    },
+                );
+            }
+            Sent::Dropped(id) => {
+                self.emit(
+                    Node::Network,
+                    EventKind::MessageDropped {
+                        id,
+                        from,
+                        to,
+                        what,
+                        why: "rule",
+                    },
+                    |_| (None, "A drop rule discarded this message.".into()),
+                );
+            }
+        }
+    }
+
+    fn latency_rng(&mut self, node: &Node) -> &mut Rng {
+        match node {
+            Node::Server(id) => {
+                let i = self.server_index(*id).unwrap_or(0);
+                &mut self.servers[i].net_rng
+            }
+            Node::Client(i) => &mut self.clients[*i as usize].net_rng,
+            Node::Network => &mut self.servers[0].net_rng,
+        }
+    }
+
+    fn deliver(&mut self, id: MsgId) {
+        let now = self.now_ms;
+        let Some(m) = self.net.take_for_delivery(id, now) else {
+            return;
+        };
+        if !self.net.conn(m.conn).is_some_and(|c| c.is_open_at(&m.to)) {
+            return;
+        }
+        let what = m.msg.kind_name();
+        if self.trace.keeps_events() {
+            let summary = m.msg.summary();
+            self.emit(
+                m.to.clone(),
+                EventKind::MessageDelivered {
+                    id,
+                    from: m.from.clone(),
+                    to: m.to.clone(),
+                    what,
+                },
+                move |_| (None, summary),
+            );
+        } else {
+            self.emit(
+                m.to.clone(),
+                EventKind::MessageDelivered {
+                    id,
+                    from: m.from.clone(),
+                    to: m.to.clone(),
+                    what,
+                },
+                |_| (None, String::new()),
+            );
+        }
+        match m.to {
+            Node::Server(myid) => {
+                if let Some(s) = self.server_index(myid) {
+                    self.server_receive(s, m.conn, m.from, m.msg);
+                }
+            }
+            Node::Client(c) => self.client_receive(c as usize, m.conn, m.msg),
+            Node::Network => {}
+        }
+    }
+
+    /// Closes `node`'s side of a connection and sends end-of-stream to the other side.
+    pub(crate) fn close_conn(&mut self, conn: ConnId, node: &Node) {
+        let Some(c) = self.net.conn(conn) else {
+            return;
+        };
+        if !c.is_open_at(node) {
+            return;
+        }
+        let peer_open = c.is_open_at(c.peer_of(node));
+        if peer_open {
+            self.send(conn, node.clone(), crate::net::Msg::Fin);
+        }
+        self.net.close_side(conn, node);
+    }
+
+    // ----- trace -----
+
+    pub(crate) fn emit(
+        &mut self,
+        node: Node,
+        kind: EventKind,
+        render: impl FnOnce(&EventKind) -> (Option<LogLine>, String),
+    ) {
+        let now = self.now_ms;
+        self.trace.push(now, node, kind, render);
+    }
+
+    /// A log line with an explanation, on `node`.
+    pub(crate) fn log(
+        &mut self,
+        node: Node,
+        kind: EventKind,
+        level: Level,
+        logger: &'static str,
+        text: impl FnOnce() -> String,
+        explain: impl FnOnce() -> String,
+    ) {
+        self.emit(node, kind, |_| {
+            (
+                Some(LogLine {
+                    level,
+                    logger,
+                    text: text(),
+                }),
+                explain(),
+            )
+        });
+    }
+
+    pub(crate) fn server_index(&self, myid: u8) -> Option<usize> {
+        self.servers.iter().position(|s| s.myid == myid)
+    }
+
+    pub(crate) fn client_index(&self, name: &str) -> Option<usize> {
+        self.clients.iter().position(|c| c.name == name)
+    }
+
+    pub fn node_name(&self, node: &Node) -> String {
+        match node {
+            Node::Server(id) => format!("s{id}"),
+            Node::Client(i) => self
+                .clients
+                .get(*i as usize)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| format!("client#{i}")),
+            Node::Network => "net".to_string(),
+        }
+    }
+
+    pub(crate) fn endpoint_node(&self, e: &Endpoint) -> Option<Node> {
+        match e {
+            Endpoint::Server(id) => self.server_index(*id).map(|_| Node::Server(*id)),
+            Endpoint::Client(name) => self.client_index(name).map(|i| Node::Client(i as u32)),
+        }
+    }
+
+    // ----- records for the report -----
+
+    pub(crate) fn record_session(&mut self, id: SessionId, minted_by: u8, timeout_ms: i32) {
+        self.sessions.push(SessionRecord {
+            id,
+            minted_by,
+            timeout_ms,
+            minted_ms: self.now_ms,
+            closed_ms: None,
+            expired_ms: None,
+            closing: false,
+        });
+        let idx = self.sessions.len() - 1;
+        self.session_index.entry(id).or_default().push(idx);
+    }
+
+    /// The records of every session minted with this ID (more than one when IDs collide).
+    pub(crate) fn session_records_mut(&mut self, id: SessionId) -> Vec<&mut SessionRecord> {
+        let idxs = self.session_index.get(&id).cloned().unwrap_or_default();
+        self.sessions
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| idxs.contains(i))
+            .map(|(_, r)| r)
+            .collect()
+    }
+
+    pub(crate) fn new_op(
+        &mut self,
+        client: usize,
+        op: &'static str,
+        path: Option<String>,
+        recipe: Option<&'static str>,
+    ) -> usize {
+        self.ops.push(OpRecord {
+            client,
+            op,
+            path,
+            at_ms: self.now_ms,
+            done_ms: None,
+            code: None,
+            results: Vec::new(),
+            recipe,
+        });
+        self.ops.len() - 1
+    }
+
+    // ----- actions -----
+
+    fn validate_action(&self, kind: &ActionKind) -> Result<(), ActionError> {
+        let server = |id: &u8| {
+            self.server_index(*id)
+                .map(|_| ())
+                .ok_or_else(|| ActionError(format!("no server with id {id}")))
+        };
+        let client = |name: &str| {
+            self.client_index(name)
+                .map(|_| ())
+                .ok_or_else(|| ActionError(format!("no client named {name:?}")))
+        };
+        match kind {
+            ActionKind::StartServer { server: s }
+            | ActionKind::CrashServer { server: s }
+            | ActionKind::ClockJump { server: s, .. } => server(s),
+            ActionKind::Connect {
+                client: c,
+                session_of,
+                servers,
+            } => {
+                client(c)?;
+                if let Some(o) = session_of {
+                    client(o)?;
+                }
+                for s in servers.iter().flatten() {
+                    server(s)?;
+                }
+                Ok(())
+            }
+            ActionKind::Close { client: c }
+            | ActionKind::Kill { client: c }
+            | ActionKind::Freeze { client: c, .. }
+            | ActionKind::Create { client: c, .. }
+            | ActionKind::SetData { client: c, .. }
+            | ActionKind::Delete { client: c, .. }
+            | ActionKind::Exists { client: c, .. }
+            | ActionKind::GetData { client: c, .. }
+            | ActionKind::Multi { client: c, .. }
+            | ActionKind::Register { client: c, .. } => client(c),
+            ActionKind::Partition { a, b, .. } => {
+                for e in a.iter().chain(b) {
+                    self.endpoint_node(e)
+                        .ok_or_else(|| ActionError(format!("no endpoint {e:?}")))?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn run_action(&mut self, i: usize) {
+        let action = self.actions[i].clone();
+        match action.kind {
+            ActionKind::StartServer { server } => {
+                if let Some(s) = self.server_index(server) {
+                    self.start_server(s);
+                }
+            }
+            ActionKind::CrashServer { server } => {
+                if let Some(s) = self.server_index(server) {
+                    self.crash_server(s);
+                }
+            }
+            ActionKind::ClockJump { server, by_ms } => {
+                if let Some(s) = self.server_index(server) {
+                    self.clock_jump(s, by_ms);
+                }
+            }
+            ActionKind::Partition { a, b, one_way } => {
+                let a: Vec<Node> = a.iter().filter_map(|e| self.endpoint_node(e)).collect();
+                let b: Vec<Node> = b.iter().filter_map(|e| self.endpoint_node(e)).collect();
+                for x in &a {
+                    for y in &b {
+                        self.net.cut(x.clone(), y.clone());
+                        if !one_way {
+                            self.net.cut(y.clone(), x.clone());
+                        }
+                    }
+                }
+                let (an, bn) = (self.names(&a), self.names(&b));
+                self.log(
+                    Node::Network,
+                    EventKind::Note,
+                    Level::Info,
+                    "Network",
+                    || format!("partition {an} {} {bn}", if one_way { "->" } else { "<->" }),
+                    || {
+                        "Messages across the cut wait in flight (TCP retransmits) until a heal."
+                            .into()
+                    },
+                );
+                self.topology_changed();
+            }
+            ActionKind::Heal { a, b } => {
+                let a: Option<Vec<Node>> =
+                    a.map(|v| v.iter().filter_map(|e| self.endpoint_node(e)).collect());
+                let b: Option<Vec<Node>> =
+                    b.map(|v| v.iter().filter_map(|e| self.endpoint_node(e)).collect());
+                let now = self.now_ms;
+                let range = self.cfg.latency_ms;
+                let mut rng = Rng::for_entity(self.cfg.seed ^ now, "heal");
+                let pred = |f: &Node, t: &Node| {
+                    let side =
+                        |v: &Option<Vec<Node>>, n: &Node| v.as_ref().is_none_or(|v| v.contains(n));
+                    (side(&a, f) && side(&b, t)) || (side(&a, t) && side(&b, f))
+                };
+                let moved = self.net.heal(now, pred, &mut rng, range);
+                for (id, at) in moved {
+                    self.schedule(at, Event::Deliver(id));
+                }
+                self.log(
+                    Node::Network,
+                    EventKind::Note,
+                    Level::Info,
+                    "Network",
+                    || "heal".to_string(),
+                    || "The cut is gone; stuck messages continue in order.".into(),
+                );
+                self.topology_changed();
+            }
+            ActionKind::Hold {
+                from,
+                to,
+                kind,
+                count,
+            } => self.add_rule(RuleEffect::Hold, &from, &to, kind, count),
+            ActionKind::Drop {
+                from,
+                to,
+                kind,
+                count,
+            } => self.add_rule(RuleEffect::Drop, &from, &to, kind, count),
+            ActionKind::Delay {
+                from,
+                to,
+                kind,
+                by_ms,
+                count,
+            } => self.add_rule(RuleEffect::Delay(by_ms), &from, &to, kind, count),
+            ActionKind::Release { from, to } => {
+                let from = from.and_then(|e| self.endpoint_node(&e));
+                let to = to.and_then(|e| self.endpoint_node(&e));
+                let now = self.now_ms;
+                let range = self.cfg.latency_ms;
+                let mut rng = Rng::for_entity(self.cfg.seed ^ now, "release");
+                let moved = self
+                    .net
+                    .release(now, from.as_ref(), to.as_ref(), &mut rng, range);
+                for (id, at) in moved {
+                    self.schedule(at, Event::Deliver(id));
+                }
+            }
+            other => self.client_action(i, other),
+        }
+    }
+
+    fn add_rule(
+        &mut self,
+        effect: RuleEffect,
+        from: &Endpoint,
+        to: &Endpoint,
+        kind: Option<String>,
+        count: Option<u32>,
+    ) {
+        let from = self.endpoint_node(from);
+        let to = self.endpoint_node(to);
+        self.net.add_rule(Rule {
+            effect,
+            from,
+            to,
+            kind,
+            remaining: count,
+        });
+    }
+
+    fn names(&self, nodes: &[Node]) -> String {
+        let v: Vec<String> = nodes.iter().map(|n| self.node_name(n)).collect();
+        format!("[{}]", v.join(","))
+    }
+}

@@ -1,0 +1,397 @@
+//! Moving sessions: REVALIDATE, owners, SessionMoved, colliding IDs, failover, the ephemeral
+//! trap. Each test names the ZooKeeper test, JIRA or REAL-ZOOKEEPER.md observation it pins.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use zksim::codes::{CONNECTIONLOSS, OK, SESSIONMOVED};
+use zksim::trace::EventKind;
+
+fn owner_changes(w: &zksim::world::World) -> Vec<(u64, String)> {
+    w.trace()
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::OwnerChanged { to, .. } => Some((e.at_ms, to.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn quorum_test_session_moved_ten_moves_round_five_servers() {
+    // QuorumTest.testSessionMoved: the session moves to every server in turn, twice round,
+    // leader included; the new handle's write succeeds, the old handle's write is ConnectionLoss.
+    let mut clients = vec![];
+    let mut actions = vec![
+        json!({"at_ms": 1000, "do": "connect", "client": "h0", "servers": [1]}),
+        json!({"at_ms": 1500, "do": "create", "client": "h0", "path": "/sessionMoveTest", "ephemeral": true}),
+    ];
+    for i in 0..=10 {
+        clients.push(json!({"name": format!("h{i}"), "servers": [1, 2, 3, 4, 5], "session_timeout_ms": 30000}));
+    }
+    for i in 0..10u64 {
+        let t = 2000 + i * 1000;
+        let server = (i + 1) % 5 + 1;
+        actions.push(json!({"at_ms": t, "do": "connect", "client": format!("h{}", i + 1), "session_of": format!("h{i}"), "servers": [server]}));
+        actions.push(json!({"at_ms": t + 100, "do": "set_data", "client": format!("h{}", i + 1), "path": "/", "data": format!("{i}")}));
+        actions.push(json!({"at_ms": t + 200, "do": "set_data", "client": format!("h{i}"), "path": "/", "data": "old"}));
+        // dontReconnect(): the old handle is abandoned once its write failed.
+        actions.push(json!({"at_ms": t + 300, "do": "kill", "client": format!("h{i}")}));
+    }
+    let w = run(json!({
+        "format": 1, "version": "3.6", "servers": servers(5),
+        "clients": clients, "actions": actions, "until_ms": 14000
+    }));
+    let r = report(&w);
+    for i in 0..10 {
+        let new = codes(&r, &format!("h{}", i + 1));
+        assert_eq!(new[0], Some(OK), "move {i}: the new handle's setData");
+        let old = codes(&r, &format!("h{i}"));
+        assert_eq!(
+            old.last().copied().flatten(),
+            Some(CONNECTIONLOSS),
+            "move {i}: the old handle's setData"
+        );
+    }
+    assert_eq!(r["sessions"].as_array().unwrap().len(), 1);
+    assert!(
+        znode(&r, "/sessionMoveTest").is_some(),
+        "the session and its ephemeral live on"
+    );
+    // Ten owner changes at least: one per REVALIDATE or leader-local renew.
+    assert!(owner_changes(&w).len() >= 10);
+}
+
+fn multi_op_scenario(version: &str) -> Value {
+    json!({
+        "format": 1, "version": version, "servers": servers(5),
+        "clients": [
+            {"name": "zk", "servers": [1], "session_timeout_ms": 30000},
+            {"name": "zknew", "servers": [2], "session_timeout_ms": 30000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "zk"},
+            {"at_ms": 1500, "do": "multi", "client": "zk", "ops": [{"op": "create", "path": "/testSessionMovedWithMultiOp", "ephemeral": true}]},
+            {"at_ms": 2000, "do": "connect", "client": "zknew", "session_of": "zk"},
+            {"at_ms": 2500, "do": "multi", "client": "zknew", "ops": [{"op": "create", "path": "/testSessionMovedWithMultiOp-1", "ephemeral": true}]},
+            {"at_ms": 3000, "do": "multi", "client": "zk", "ops": [{"op": "create", "path": "/testSessionMovedWithMultiOp-Failed", "ephemeral": true}]},
+            {"at_ms": 5000, "do": "multi", "client": "zk", "ops": [{"op": "create", "path": "/again", "ephemeral": true}]},
+            {"at_ms": 7000, "do": "multi", "client": "zk", "ops": [{"op": "create", "path": "/again", "ephemeral": true}]}
+        ],
+        "until_ms": 9000
+    })
+}
+
+#[test]
+fn quorum_test_session_moved_with_multi_op_3_6_is_connection_loss() {
+    // ZOOKEEPER-2886 (3.6.0): the server closes the connection; the client sees ConnectionLoss,
+    // reconnects, takes the session back, and its next multi works.
+    let r = report(&run(multi_op_scenario("3.6")));
+    let zk = codes(&r, "zk");
+    assert_eq!(zk[0], Some(OK));
+    assert_eq!(zk[1], Some(CONNECTIONLOSS));
+    assert_eq!(
+        zk[2],
+        Some(OK),
+        "after reconnecting, the handle owns the session again"
+    );
+    assert_eq!(codes(&r, "zknew"), vec![Some(OK)]);
+    assert!(events(&r, "zk").contains(&"Disconnected".to_string()));
+}
+
+#[test]
+fn multi_only_client_is_stuck_with_session_moved_before_3_6() {
+    // Pre-ZOOKEEPER-2886: -118 in the results, the connection stays open, forever.
+    for v in ["3.4.5", "3.4.14", "3.5.10"] {
+        let r = report(&run(multi_op_scenario(v)));
+        let zk = codes(&r, "zk");
+        assert_eq!(
+            zk,
+            vec![
+                Some(OK),
+                Some(SESSIONMOVED),
+                Some(SESSIONMOVED),
+                Some(SESSIONMOVED)
+            ],
+            "{v}"
+        );
+        assert_eq!(
+            events(&r, "zk"),
+            vec!["SyncConnected"],
+            "{v}: never disconnected"
+        );
+        assert_eq!(client(&r, "zk")["state"], "CONNECTED");
+    }
+}
+
+#[test]
+fn session_moved_write_consumes_a_zxid_and_closes_without_reply() {
+    // Spec 6.3: the error txn commits (a zxid is used), the holder's server closes the socket.
+    let w = run(json!({
+        "format": 1, "version": "3.4.5", "servers": servers(3),
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 10000},
+            {"name": "b", "servers": [2], "session_timeout_ms": 10000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 2000, "do": "connect", "client": "b", "session_of": "a"},
+            {"at_ms": 3000, "do": "set_data", "client": "a", "path": "/", "data": "x"}
+        ],
+        "until_ms": 3500
+    }));
+    let r = report(&w);
+    assert_eq!(codes(&r, "a"), vec![Some(CONNECTIONLOSS)]);
+    // createSession 0x100000001, then the error txn 0x100000002.
+    assert_eq!(r["servers"][2]["last_zxid"], "0x100000002");
+    assert_eq!(
+        log_lines_with(&w, "Session moved").len(),
+        1,
+        "3.4 logs the user-level exception"
+    );
+    assert!(!log_lines_with(&w, "Revalidating client").is_empty());
+}
+
+#[test]
+fn stale_holder_on_a_follower_keeps_reading_and_pinging() {
+    // Spec 6.2: learners never check owners; the stale handle's pings keep the session alive.
+    let r = report(&run(json!({
+        "format": 1, "version": "3.6", "servers": servers(3),
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 6000},
+            {"name": "b", "servers": [2], "session_timeout_ms": 6000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 1500, "do": "create", "client": "a", "path": "/e", "ephemeral": true},
+            {"at_ms": 2000, "do": "connect", "client": "b", "session_of": "a"},
+            {"at_ms": 2500, "do": "kill", "client": "b"},
+            {"at_ms": 5000, "do": "get_data", "client": "a", "path": "/e"},
+            {"at_ms": 20000, "do": "exists", "client": "a", "path": "/e"}
+        ],
+        "until_ms": 30000
+    })));
+    assert_eq!(codes(&r, "a"), vec![Some(OK), Some(OK), Some(OK)]);
+    assert_eq!(events(&r, "a"), vec!["SyncConnected"]);
+    assert_eq!(r["sessions"][0]["state"], "open");
+}
+
+#[test]
+fn stale_holder_on_the_leader_is_cut_at_its_next_ping() {
+    // REAL-ZOOKEEPER.md: on the leader reads and even pings are checked.
+    let w = run(json!({
+        "format": 1, "version": "3.6", "servers": servers(3),
+        "clients": [
+            {"name": "a", "servers": [3], "session_timeout_ms": 6000},
+            {"name": "b", "servers": [1], "session_timeout_ms": 6000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 2000, "do": "connect", "client": "b", "session_of": "a"}
+        ],
+        "until_ms": 6000
+    }));
+    let r = report(&w);
+    assert_eq!(r["servers"][2]["state"], "leading");
+    let ev = events(&r, "a");
+    assert_eq!(&ev[..2], &["SyncConnected", "Disconnected"]);
+    let moved = w
+        .trace()
+        .events()
+        .iter()
+        .find(|e| matches!(&e.kind, EventKind::SessionMoved { op, .. } if op == "ping"));
+    assert!(moved.is_some(), "the stale holder's ping was owner-checked");
+    // Reconnecting re-claims the session: a ping-pong between the handles.
+    assert!(owner_changes(&w).len() >= 3);
+}
+
+#[test]
+fn a_shared_close_ends_the_session_for_both_handles() {
+    let r = report(&run(json!({
+        "format": 1, "version": "3.6", "servers": servers(3),
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 6000},
+            {"name": "b", "servers": [2], "session_timeout_ms": 6000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 1500, "do": "create", "client": "a", "path": "/e", "ephemeral": true},
+            {"at_ms": 2000, "do": "connect", "client": "b", "session_of": "a"},
+            {"at_ms": 3000, "do": "close", "client": "b"}
+        ],
+        "until_ms": 8000
+    })));
+    assert_eq!(r["sessions"][0]["state"], "closed");
+    assert!(znode(&r, "/e").is_none());
+    assert_eq!(client(&r, "a")["state"], "CLOSED");
+    assert!(events(&r, "a").contains(&"Expired".to_string()));
+}
+
+fn trap(style: &str) -> Value {
+    json!({
+        "format": 1, "version": "3.6", "servers": servers(3),
+        "clients": [
+            {"name": "svc-old", "servers": [1, 2, 3], "session_timeout_ms": 10000},
+            {"name": "svc-new", "servers": [1, 2, 3], "session_timeout_ms": 10000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "svc-old"},
+            {"at_ms": 1500, "do": "register", "client": "svc-old", "path": "/svc", "data": "old", "style": style},
+            {"at_ms": 3000, "do": "kill", "client": "svc-old"},
+            {"at_ms": 4000, "do": "connect", "client": "svc-new"},
+            {"at_ms": 5000, "do": "register", "client": "svc-new", "path": "/svc", "data": "new", "style": style}
+        ],
+        "until_ms": 30000
+    })
+}
+
+#[test]
+fn ephemeral_trap_exists_then_set_keeps_the_dead_sessions_owner() {
+    // REAL-ZOOKEEPER.md: setData keeps ephemeralOwner; /svc vanishes with the old session.
+    let sc = trap("exists-then-set");
+    let mut w = zksim::world::World::new(&scenario(sc), true);
+    w.run_until(6000);
+    let mid = report(&w);
+    let z = znode(&mid, "/svc").expect("still there while the old session lives");
+    assert_eq!(z["data"], "new");
+    assert_eq!(z["version"], 1);
+    assert_eq!(
+        zksim::ids::parse_hex(z["ephemeral_owner"].as_str().unwrap()),
+        Some(session_of(&mid, "svc-old"))
+    );
+    w.run();
+    let end = report(&w);
+    assert!(
+        znode(&end, "/svc").is_none(),
+        "gone with the dead session, though svc-new lives"
+    );
+    assert_eq!(client(&end, "svc-new")["state"], "CONNECTED");
+}
+
+#[test]
+fn ephemeral_trap_fix_delete_then_create_gives_the_node_to_the_new_session() {
+    let end = report(&run(trap("delete-then-create")));
+    let z = znode(&end, "/svc").expect("survives");
+    assert_eq!(
+        zksim::ids::parse_hex(z["ephemeral_owner"].as_str().unwrap()),
+        Some(session_of(&end, "svc-new"))
+    );
+}
+
+#[test]
+fn leader_failover_rearms_every_session_with_a_full_timeout() {
+    // REAL-ZOOKEEPER.md: followers drop their clients, an election runs, and the client comes
+    // back with the same session (spec 6.6 D).
+    let r = report(&run(json!({
+        "format": 1, "version": "3.6", "tick_ms": 200, "servers": servers(3),
+        "clients": [{"name": "a", "servers": [1, 2, 3], "session_timeout_ms": 4000}],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 1500, "do": "create", "client": "a", "path": "/e", "ephemeral": true},
+            {"at_ms": 3000, "do": "crash_server", "server": 3}
+        ],
+        "until_ms": 8000
+    })));
+    let ev = events(&r, "a");
+    assert_eq!(ev.first().map(String::as_str), Some("SyncConnected"));
+    assert_eq!(ev.last().map(String::as_str), Some("SyncConnected"));
+    assert!(!ev.contains(&"Expired".to_string()));
+    assert_eq!(r["sessions"][0]["state"], "open");
+    assert!(znode(&r, "/e").is_some());
+    assert_eq!(r["servers"][1]["state"], "leading");
+}
+
+#[test]
+fn a_silent_session_lives_longer_across_a_failover() {
+    let run_with = |crash: bool| {
+        let mut actions = vec![
+            json!({"at_ms": 1000, "do": "connect", "client": "a"}),
+            json!({"at_ms": 2000, "do": "kill", "client": "a"}),
+        ];
+        if crash {
+            actions.push(json!({"at_ms": 2100, "do": "crash_server", "server": 3}));
+        }
+        report(&run(json!({
+            "format": 1, "version": "3.6", "tick_ms": 200, "servers": servers(3),
+            "clients": [{"name": "a", "servers": [1], "session_timeout_ms": 400}],
+            "actions": actions, "until_ms": 8000
+        })))["sessions"][0]["expired_at_ms"]
+            .as_i64()
+            .unwrap()
+    };
+    let plain = run_with(false);
+    let failover = run_with(true);
+    assert!(plain <= 2000 + 700, "{plain}");
+    // The new leader's tracker re-arms it with a full timeout from its takeover.
+    assert!(failover > 2100 + 200 + 400, "{failover}");
+}
+
+#[test]
+fn zookeeper_710_a_slow_revalidate_steals_the_session_back() {
+    // Spec 6.6 B: a REVALIDATE delayed on s1 reaches the leader after s2's, and the owner
+    // becomes s1's LearnerHandler; the handle on s2 is then cut at its next write.
+    let w = run(json!({
+        "format": 1, "version": "3.6", "servers": servers(3),
+        "clients": [
+            {"name": "a", "servers": [3], "session_timeout_ms": 10000},
+            {"name": "slow", "servers": [1], "session_timeout_ms": 10000},
+            {"name": "fast", "servers": [2], "session_timeout_ms": 10000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 1500, "do": "kill", "client": "a"},
+            {"at_ms": 1900, "do": "delay", "from": "s1", "to": "s3", "kind": "REVALIDATE", "by_ms": 1000, "count": 1},
+            {"at_ms": 2000, "do": "connect", "client": "slow", "session_of": "a"},
+            {"at_ms": 2100, "do": "connect", "client": "fast", "session_of": "a"},
+            {"at_ms": 2200, "do": "kill", "client": "slow"},
+            {"at_ms": 4000, "do": "set_data", "client": "fast", "path": "/", "data": "x"},
+            {"at_ms": 6000, "do": "set_data", "client": "fast", "path": "/", "data": "y"}
+        ],
+        "until_ms": 7000
+    }));
+    let r = report(&w);
+    assert_eq!(codes(&r, "fast"), vec![Some(CONNECTIONLOSS), Some(OK)]);
+    let owners: Vec<String> = owner_changes(&w).into_iter().map(|(_, o)| o).collect();
+    let s1 = owners
+        .iter()
+        .position(|o| o.starts_with("LearnerHandler(s1)"));
+    let s2 = owners
+        .iter()
+        .position(|o| o.starts_with("LearnerHandler(s2)"));
+    assert!(
+        s2 < s1,
+        "s2's REVALIDATE set the owner first, s1's slow one later: {owners:?}"
+    );
+}
+
+#[test]
+fn zookeeper_1622_colliding_ids_share_one_session() {
+    // 3.4.5 in its 0xff window: every follower seeds in the same millisecond and mints the
+    // same first ID; the leader files the second createSession under the same session.
+    let w = run(json!({
+        "format": 1, "version": "3.4.5", "epoch_ms": 1_700_000_000_000i64, "servers": servers(5),
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 10000},
+            {"name": "b", "servers": [2], "session_timeout_ms": 10000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 1200, "do": "connect", "client": "b"},
+            {"at_ms": 2000, "do": "multi", "client": "a", "ops": [{"op": "create", "path": "/m", "ephemeral": true}]},
+            {"at_ms": 3000, "do": "multi", "client": "a", "ops": [{"op": "create", "path": "/m", "ephemeral": true}]},
+            {"at_ms": 4000, "do": "multi", "client": "a", "ops": [{"op": "create", "path": "/m", "ephemeral": true}]}
+        ],
+        "until_ms": 5000
+    }));
+    let r = report(&w);
+    let (a, b) = (session_of(&r, "a"), session_of(&r, "b"));
+    assert_eq!(a, b, "the same ID minted twice");
+    assert_eq!((a as u64) >> 56, 0xff);
+    assert_eq!(r["sessions"].as_array().unwrap().len(), 2);
+    // The elastic-job trigger: a multi-only client fails with SessionMoved again and again.
+    assert_eq!(codes(&r, "a"), vec![Some(SESSIONMOVED); 3]);
+    let v = w.session_views();
+    assert!(v.iter().all(|s| s.collides));
+}
