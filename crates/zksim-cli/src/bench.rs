@@ -140,7 +140,6 @@ pub fn run(w: &Workload) -> Result {
         _ => None,
     };
     let trace_hash = world.trace_hash();
-    eprintln!("queue at end: {}", world.queue_len());
     drop(world);
     let bare = bare_queue_events_per_sec(events.clamp(1_000_000, 20_000_000));
     Result {
