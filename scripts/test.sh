@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, then runs every check and test layer, in order, stopping at the
+# first failure. `scripts/test.sh LAYER...` runs only the named layers (setup always runs).
+#
+#   fmt      cargo fmt --check
+#   clippy   clippy -D warnings, native workspace and the web crate on wasm32
+#   native   core and CLI tests (cargo nextest), then doc tests
+#   browser  web/tests/ in headless Debian Chromium (wasm-bindgen-test)
+#   bundle   trunk build --release, then the size budget
+#   e2e      trunk serve on a free loopback port, Playwright driving Debian Chromium
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Gzipped wasm + JS of the release bundle must stay under this.
+BUNDLE_GZIP_BYTES_MAX=$((400 * 1024))
+
+fmt() { cargo fmt --all --check; }
+
+clippy() {
+  cargo clippy --workspace --exclude zksim-web --all-targets --locked -- -D warnings
+  cargo clippy -p zksim-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+}
+
+native() {
+  cargo nextest run --workspace --exclude zksim-web --locked --no-fail-fast
+  cargo test --workspace --exclude zksim-web --doc --locked
+}
+
+browser() {
+  CHROMEDRIVER=/usr/bin/chromedriver cargo test -p zksim-web --target wasm32-unknown-unknown --locked
+}
+
+bundle() {
+  trunk build --release --locked
+  bash scripts/bundle-size.sh dist "$BUNDLE_GZIP_BYTES_MAX"
+}
+
+e2e() {
+  node --test --test-reporter=spec tests/e2e/
+}
+
+# Later layers (golden scenarios, conformance against a real ZooKeeper) are added here, in the
+# order they should run, and to the list above.
+LAYERS=(fmt clippy native browser bundle e2e)
+
+if (($#)); then
+  for layer in "$@"; do
+    [[ " ${LAYERS[*]} " == *" $layer "* ]] || die "unknown layer '$layer' (layers: ${LAYERS[*]})"
+  done
+  LAYERS=("$@")
+fi
+
+timings=()
+report() {
+  printf '\n%-10s %s\n' layer seconds
+  for line in "${timings[@]}"; do printf '%s\n' "$line"; done
+}
+
+t0=$SECONDS
+bash scripts/setup.sh
+timings+=("$(printf '%-10s %5d' setup $((SECONDS - t0)))")
+
+for layer in "${LAYERS[@]}"; do
+  printf '\n%s=== %s%s\n' "$BOLD" "$layer" "$PLAIN"
+  t0=$SECONDS
+  # A subshell outside any `if`, so `set -e` stops the layer at its first failing command.
+  set +e
+  (set -e; "$layer")
+  rc=$?
+  set -e
+  if ((rc != 0)); then
+    timings+=("$(printf '%-10s %5d  FAILED (exit %d)' "$layer" $((SECONDS - t0)) "$rc")")
+    report
+    die "layer '$layer' failed"
+  fi
+  timings+=("$(printf '%-10s %5d' "$layer" $((SECONDS - t0)))")
+  printf '%s=== %s: ok in %d s%s\n' "$BOLD" "$layer" $((SECONDS - t0)) "$PLAIN"
+done
+
+report
+say "all ${#LAYERS[@]} layers passed in ${SECONDS} s"

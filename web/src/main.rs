@@ -1,0 +1,3 @@
+fn main() {
+    yew::Renderer::<zksim_web::App>::new().render();
+}

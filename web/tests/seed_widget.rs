@@ -1,0 +1,184 @@
+//! The seed widget in a real browser (headless Chromium through wasm-bindgen-test-runner).
+//!
+//! Each test mounts the component into its own `<div>` in the document, types into the inputs,
+//! dispatches a real `click` on the Compute button, lets Yew re-render, and reads the DOM.
+//! Expected IDs come from `SessionTrackerImpl.initializeNextSession` (ZOOKEEPER-1622 for 3.4.5).
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlInputElement, InputEvent, InputEventInit, MouseEvent, MouseEventInit};
+use zksim_web::seed::{Outcome, SeedAction, SeedForm, SeedInput};
+use zksim_web::{App, SeedWidget};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mounts `C` into a fresh element appended to `<body>` and waits for its first render.
+async fn mount<C>() -> Element
+where
+    C: yew::BaseComponent<Properties = ()>,
+{
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    yew::Renderer::<C>::with_root(host.clone()).render();
+    settle().await;
+    host
+}
+
+/// Yields to the event loop so Yew's scheduler runs pending renders.
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(20)).await;
+}
+
+fn find(host: &Element, selector: &str) -> Element {
+    host.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+fn text(host: &Element, selector: &str) -> String {
+    find(host, selector).text_content().unwrap_or_default()
+}
+
+/// Replaces the input's text and fires `input`, as typing does. No re-render in between, on
+/// purpose: an edit followed at once by a click must still count.
+fn type_into(host: &Element, selector: &str, value: &str) {
+    let input = find(host, selector).dyn_into::<HtmlInputElement>().unwrap();
+    input.set_value(value);
+    let init = InputEventInit::new();
+    init.set_bubbles(true);
+    let event = InputEvent::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+fn value_of(host: &Element, selector: &str) -> String {
+    find(host, selector)
+        .dyn_into::<HtmlInputElement>()
+        .unwrap()
+        .value()
+}
+
+/// A bubbling, cancelable `click`: the browser runs the submit button's activation behaviour.
+async fn click(host: &Element, selector: &str) {
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    find(host, selector).dispatch_event(&event).unwrap();
+    settle().await;
+}
+
+#[wasm_bindgen_test]
+async fn page_names_itself_and_says_it_is_work_in_progress() {
+    let host = mount::<App>().await;
+    assert_eq!(text(&host, "h1"), "zksim");
+    assert!(text(&host, ".status").contains("Work in progress"));
+    assert!(host.query_selector(".seed-widget").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn compute_shows_the_3_4_5_sign_extension_next_to_the_fix() {
+    let host = mount::<SeedWidget>().await;
+    assert!(text(&host, ".seed-result").contains("Press Compute"));
+
+    type_into(&host, "#seed-myid", "3");
+    type_into(&host, "#seed-clock", "1700000000000");
+    click(&host, "button[type=submit]").await;
+
+    assert_eq!(
+        text(&host, r#"tr[data-version="3.4.5"] .session-id"#),
+        "0xff8bcfe568000000"
+    );
+    assert_eq!(
+        text(&host, r#"tr[data-version="3.6"] .session-id"#),
+        "0x38bcfe568000000"
+    );
+    assert!(text(&host, r#"tr[data-version="3.4.5"]"#).contains("sign-extension bug"));
+    assert!(!text(&host, r#"tr[data-version="3.6"]"#).contains("sign-extension bug"));
+    assert!(text(&host, r#"tr[data-version="3.6"]"#).contains("uptime"));
+    // The fields still show what was typed.
+    assert_eq!(value_of(&host, "#seed-myid"), "3");
+    assert_eq!(value_of(&host, "#seed-clock"), "1700000000000");
+}
+
+#[wasm_bindgen_test]
+async fn refused_input_shows_a_message_instead_of_numbers() {
+    let host = mount::<SeedWidget>().await;
+
+    type_into(&host, "#seed-myid", "256");
+    click(&host, "button[type=submit]").await;
+    assert_eq!(
+        text(&host, "[role=alert]"),
+        "myid must be a whole number from 1 to 255 (got \"256\")."
+    );
+    assert!(host.query_selector(".seed-table").unwrap().is_none());
+    assert_eq!(value_of(&host, "#seed-myid"), "256");
+
+    type_into(&host, "#seed-myid", "1");
+    type_into(&host, "#seed-clock", "");
+    click(&host, "button[type=submit]").await;
+    assert!(text(&host, "[role=alert]").starts_with("Clock (ms) is empty"));
+}
+
+#[wasm_bindgen_test]
+fn parse_refuses_out_of_range_and_garbage_and_echoes_a_bounded_excerpt() {
+    assert_eq!(
+        SeedInput::parse(" 3 ", "1700000000000"),
+        Ok(SeedInput {
+            myid: 3,
+            clock_ms: 1_700_000_000_000
+        })
+    );
+    for myid in ["0", "-1", "256", "1.5", "0x3", "three"] {
+        assert!(
+            SeedInput::parse(myid, "0").is_err(),
+            "myid {myid:?} accepted"
+        );
+    }
+    assert!(SeedInput::parse("1", "-1").is_err());
+    assert!(SeedInput::parse("1", "9223372036854775808").is_err());
+    let long = "9".repeat(1000);
+    let message = SeedInput::parse(&long, "0").unwrap_err().0;
+    assert!(message.len() < 120, "message repeats too much: {message}");
+}
+
+#[wasm_bindgen_test]
+fn rows_pin_zookeeper_1622_at_the_edges_of_myid() {
+    let rows = SeedInput {
+        myid: 255,
+        clock_ms: 1_700_000_000_000,
+    }
+    .rows();
+    assert_eq!(rows[0].version, "3.4.5");
+    assert_eq!(rows[0].session_id_hex, "0xff8bcfe568000000");
+    assert_eq!(rows[1].session_id_hex, "0xff8bcfe568000000");
+    // Bit 55 clear (an early clock): no sign extension to show, 3.4.5 keeps the myid.
+    let rows = SeedInput {
+        myid: 1,
+        clock_ms: 1,
+    }
+    .rows();
+    assert_eq!(rows[0].session_id_hex, "0x100000000010000");
+    assert!(!rows[0].sign_extended);
+}
+
+#[wasm_bindgen_test]
+fn form_keeps_the_typed_text_and_computes_from_the_latest_edits() {
+    let mut form = SeedForm::default();
+    assert_eq!(form.outcome, Outcome::NotYet);
+    form.apply(SeedAction::EditMyid("3".into()));
+    form.apply(SeedAction::EditClock("1700000000000".into()));
+    form.apply(SeedAction::Compute);
+    let Outcome::Rows(rows) = &form.outcome else {
+        panic!("expected rows, got {:?}", form.outcome);
+    };
+    assert_eq!(rows[0].session_id_hex, "0xff8bcfe568000000");
+
+    form.apply(SeedAction::EditMyid("x".into()));
+    form.apply(SeedAction::Compute);
+    assert!(matches!(form.outcome, Outcome::Refused(_)));
+    assert_eq!(form.myid, "x");
+}
