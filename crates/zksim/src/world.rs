@@ -154,6 +154,8 @@ pub struct World {
     pub(crate) net: Network,
     pub(crate) servers: Vec<Server>,
     pub(crate) clients: Vec<Client>,
+    /// Client index by name (scenarios name clients; there may be 100,000 of them).
+    client_by_name: BTreeMap<String, usize>,
     pub(crate) trace: Trace,
     actions: Vec<Action>,
     until_ms: u64,
@@ -191,12 +193,13 @@ impl World {
             .enumerate()
             .map(|(i, s)| Server::new(i, s, profile, &cfg))
             .collect();
-        let clients = scenario
+        let clients: Vec<Client> = scenario
             .clients
             .iter()
             .enumerate()
             .map(|(i, c)| Client::new(i, c, scenario.seed))
             .collect();
+        let client_by_name = clients.iter().map(|c| (c.name.clone(), c.index)).collect();
         let mut w = World {
             profile,
             cfg,
@@ -206,6 +209,7 @@ impl World {
             net: Network::default(),
             servers,
             clients,
+            client_by_name,
             trace: Trace::new(keep_trace),
             actions: scenario.actions.clone(),
             until_ms: scenario.until_ms,
@@ -568,7 +572,7 @@ impl World {
     }
 
     pub(crate) fn client_index(&self, name: &str) -> Option<usize> {
-        self.clients.iter().position(|c| c.name == name)
+        self.client_by_name.get(name).copied()
     }
 
     pub fn node_name(&self, node: &Node) -> String {
@@ -608,13 +612,21 @@ impl World {
 
     /// The records of every session minted with this ID (more than one when IDs collide).
     pub(crate) fn session_records_mut(&mut self, id: SessionId) -> Vec<&mut SessionRecord> {
-        let idxs = self.session_index.get(&id).cloned().unwrap_or_default();
-        self.sessions
-            .iter_mut()
-            .enumerate()
-            .filter(|(i, _)| idxs.contains(i))
-            .map(|(_, r)| r)
-            .collect()
+        let Some(idxs) = self.session_index.get(&id) else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(idxs.len());
+        let mut rest: &mut [SessionRecord] = &mut self.sessions;
+        let mut base = 0;
+        for &i in idxs {
+            // Indices are ascending (records are appended), so split off each one in turn.
+            let (_, tail) = rest.split_at_mut(i - base);
+            let (rec, after) = tail.split_at_mut(1);
+            out.push(&mut rec[0]);
+            rest = after;
+            base = i + 1;
+        }
+        out
     }
 
     pub(crate) fn new_op(

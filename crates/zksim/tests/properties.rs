@@ -1,7 +1,7 @@
 //! Random action sequences, with the invariants checked after every event.
 //!
-//! Thousands of short runs (`ZKSIM_PROPERTY_CASES`, default 400 per profile in the normal test
-//! run) drive connects, moves, renewals, closes, kills, freezes, writes, multis, crashes and
+//! Thousands of short runs (`ZKSIM_PROPERTY_CASES` per profile: 200, so 1,000 runs, in the
+//! normal test run) drive connects, moves, renewals, closes, kills, freezes, writes, multis, crashes and
 //! restarts (so failovers), partitions and heals, clock jumps and message rules, at random
 //! times. After every event the world's invariants must hold (see `zksim::invariants`), and
 //! nothing may panic. A failure prints the seed and the action list to replay it.
@@ -217,7 +217,7 @@ fn random_action_sequences_keep_every_invariant() {
     let cases: u64 = std::env::var("ZKSIM_PROPERTY_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(400);
+        .unwrap_or(200);
     let mut runs = 0;
     for version in Version::ALL {
         for seed in 0..cases {
