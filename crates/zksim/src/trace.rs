@@ -368,6 +368,11 @@ impl Trace {
         &self.events
     }
 
+    /// Removes and returns the kept events; the hash and the count go on.
+    pub fn drain(&mut self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.events)
+    }
+
     pub fn len(&self) -> u64 {
         self.count
     }

@@ -88,6 +88,7 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Event {
     Action(usize),
+    StartServer(usize),
     Deliver(MsgId),
     ClientWake { client: usize, generation: u64 },
     ClientUnfreeze { client: usize },
@@ -157,6 +158,8 @@ pub struct World {
     /// Client index by name (scenarios name clients; there may be 100,000 of them).
     client_by_name: BTreeMap<String, usize>,
     pub(crate) trace: Trace,
+    /// The scenario this world was built from (its actions are in `actions`).
+    base: Scenario,
     actions: Vec<Action>,
     until_ms: u64,
     pub(crate) sessions: Vec<SessionRecord>,
@@ -211,6 +214,10 @@ impl World {
             clients,
             client_by_name,
             trace: Trace::new(keep_trace),
+            base: Scenario {
+                actions: Vec::new(),
+                ..scenario.clone()
+            },
             actions: scenario.actions.clone(),
             until_ms: scenario.until_ms,
             sessions: Vec::new(),
@@ -234,15 +241,8 @@ impl World {
     }
 
     fn schedule_start(&mut self, server: usize, at_ms: u64) {
-        // A server listed with a start time is started by a synthetic action at that time.
-        self.actions.push(Action {
-            at_ms,
-            kind: ActionKind::StartServer {
-                server: self.servers[server].myid,
-            },
-        });
-        let idx = self.actions.len() - 1;
-        self.schedule(at_ms, Event::Action(idx));
+        // A server listed with a start time starts then; this is not an action of the scenario.
+        self.schedule(at_ms, Event::StartServer(server));
     }
 
     // ----- time and the queue -----
@@ -325,6 +325,27 @@ impl World {
         &self.actions
     }
 
+    /// The scenario that replays this world: the one it was built from, with every action
+    /// applied since (they are recorded at the virtual time they were applied), and an end no
+    /// earlier than now. Sharing it as a link reproduces what the user built.
+    pub fn to_scenario(&self) -> Scenario {
+        let mut actions = self.actions.clone();
+        // Stable: equal times keep the order in which they were given.
+        actions.sort_by_key(|a| a.at_ms);
+        let last = actions.last().map(|a| a.at_ms).unwrap_or(0);
+        Scenario {
+            actions,
+            until_ms: self.until_ms.max(self.now_ms).max(last),
+            ..self.base.clone()
+        }
+    }
+
+    /// Takes the trace events recorded so far (the hash and count stay). A UI that keeps its
+    /// own log calls this after each batch, so that checkpoints (clones) stay small.
+    pub fn drain_trace_events(&mut self) -> Vec<crate::trace::TraceEvent> {
+        self.trace.drain()
+    }
+
     /// Events waiting in the queue (including timers that will turn out stale).
     pub fn queue_len(&self) -> usize {
         self.queue.len()
@@ -353,6 +374,7 @@ impl World {
     fn dispatch(&mut self, event: Event) {
         match event {
             Event::Action(i) => self.run_action(i),
+            Event::StartServer(s) => self.start_server(s),
             Event::Deliver(id) => self.deliver(id),
             Event::ClientWake { client, generation } => {
                 if self.clients[client].wake_generation == generation {

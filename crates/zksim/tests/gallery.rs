@@ -188,3 +188,30 @@ fn every_story_is_deterministic() {
         assert_eq!(a.trace_hash(), b.trace_hash(), "{}", s.id);
     }
 }
+
+#[test]
+fn a_world_built_by_hand_replays_from_its_scenario_and_link() {
+    // What the playground shares: the story plus the user's actions at their virtual times.
+    let sc = zksim::gallery::story("zookeeper-710")
+        .unwrap()
+        .scenario()
+        .unwrap();
+    let mut w = World::new(&sc, false);
+    w.run_until(2500);
+    w.apply(zksim::scenario::ActionKind::CrashServer { server: 2 })
+        .unwrap();
+    w.run_until(3200);
+    w.apply(zksim::scenario::ActionKind::StartServer { server: 2 })
+        .unwrap();
+    w.run();
+    let shared = w.to_scenario();
+    let link = zksim::link::encode(&shared);
+    let back = zksim::link::decode(&link, &zksim::scenario::Limits::BROWSER)
+        .unwrap()
+        .scenario;
+    assert_eq!(back, shared);
+    let mut replay = World::new(&back, false);
+    replay.run();
+    assert_eq!(replay.trace_hash(), w.trace_hash());
+    assert_eq!(replay.now_ms(), w.now_ms());
+}
