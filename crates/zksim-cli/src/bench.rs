@@ -46,6 +46,7 @@ fn scenario(w: &Workload) -> Scenario {
                 client: format!("c{i}"),
                 session_of: None,
                 servers: None,
+                password: None,
             },
         })
         .collect();

@@ -272,6 +272,7 @@ impl World {
             | ActionKind::Delete { client, .. }
             | ActionKind::Exists { client, .. }
             | ActionKind::GetData { client, .. }
+            | ActionKind::Sync { client, .. }
             | ActionKind::Multi { client, .. }
             | ActionKind::Register { client, .. } => client.clone(),
             _ => return,
@@ -288,8 +289,9 @@ impl World {
             ActionKind::Connect {
                 session_of,
                 servers,
+                password,
                 ..
-            } => self.client_connect(c, session_of, servers),
+            } => self.client_connect(c, session_of, servers, password),
             ActionKind::Close { .. } => self.client_close(c),
             ActionKind::Kill { .. } => self.client_kill(c),
             ActionKind::Freeze { for_ms, .. } => {
@@ -357,6 +359,14 @@ impl World {
                 None,
                 None,
             ),
+            ActionKind::Sync { path, .. } => self.issue(
+                c,
+                "sync",
+                Some(path.clone()),
+                ClientRequest::Sync(path),
+                None,
+                None,
+            ),
             ActionKind::Multi { ops, .. } => {
                 let first = ops.first().map(|o| multi_op_path(o).to_string());
                 let ops: Vec<Op> = ops.iter().map(multi_op).collect();
@@ -399,7 +409,13 @@ impl World {
     }
 
     /// `new ZooKeeper(connectString, sessionTimeout, watcher[, sessionId, passwd])`.
-    fn client_connect(&mut self, c: usize, session_of: Option<String>, servers: Option<Vec<u8>>) {
+    fn client_connect(
+        &mut self,
+        c: usize,
+        session_of: Option<String>,
+        servers: Option<Vec<u8>>,
+        password: Option<Password>,
+    ) {
         if self.clients[c].has_live_handle() {
             // One handle per client name: the old one is abandoned as if its process died.
             self.client_kill(c);
@@ -436,7 +452,7 @@ impl World {
         match reuse {
             Some((id, pw)) => {
                 cl.session_id = id;
-                cl.passwd = pw;
+                cl.passwd = password.unwrap_or(pw);
                 cl.seen_rw_server_before = true;
             }
             None => {

@@ -38,6 +38,8 @@ pub enum ClientRequest {
     Multi(Vec<Op>),
     Exists(String),
     GetData(String),
+    /// `sync(path)`: forwarded to the leader by a learner; a no-op that orders reads.
+    Sync(String),
     /// The createSession request a server submits for a new connection (never sent by a client).
     CreateSession {
         timeout_ms: i32,
@@ -57,6 +59,7 @@ impl ClientRequest {
             ClientRequest::Multi(_) => "multi",
             ClientRequest::Exists(_) => "exists",
             ClientRequest::GetData(_) => "getData",
+            ClientRequest::Sync(_) => "sync",
             ClientRequest::CreateSession { .. } => "createSession",
         }
     }
@@ -73,10 +76,17 @@ impl ClientRequest {
         )
     }
 
+    /// What a learner's FollowerRequestProcessor sends to the leader: writes and sync.
+    pub fn is_forwarded(&self) -> bool {
+        self.is_write() || matches!(self, ClientRequest::Sync(_))
+    }
+
     pub fn path(&self) -> Option<&str> {
         match self {
             ClientRequest::Write(op) => Some(op.path()),
-            ClientRequest::Exists(p) | ClientRequest::GetData(p) => Some(p),
+            ClientRequest::Exists(p) | ClientRequest::GetData(p) | ClientRequest::Sync(p) => {
+                Some(p)
+            }
             _ => None,
         }
     }
@@ -170,6 +180,11 @@ pub enum Msg {
         session_id: SessionId,
         valid: bool,
     },
+    /// Leader to learner: the learner's forwarded sync is done (`Leader.sendSync`).
+    Sync {
+        session_id: SessionId,
+        cxid: i32,
+    },
 }
 
 impl Msg {
@@ -200,6 +215,7 @@ impl Msg {
             Msg::LearnerRequest { .. } => "REQUEST",
             Msg::Revalidate { .. } => "REVALIDATE",
             Msg::RevalidateReply { .. } => "REVALIDATE-REPLY",
+            Msg::Sync { .. } => "SYNC",
         }
     }
 

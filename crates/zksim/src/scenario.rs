@@ -201,6 +201,9 @@ pub enum ActionKind {
         client: String,
         session_of: Option<String>,
         servers: Option<Vec<u8>>,
+        /// Extension: the 16-byte password to send (32 hex digits in JSON) instead of the one
+        /// the handle would use, to see a wrong password refused like an expired session.
+        password: Option<[u8; 16]>,
     },
     /// `close {client}`: graceful close of the session.
     Close { client: String },
@@ -234,6 +237,9 @@ pub enum ActionKind {
     Exists { client: String, path: String },
     /// `get_data {client, path}`.
     GetData { client: String, path: String },
+    /// Extension `sync {client, path}`: `ZooKeeper.sync`, which a follower forwards to the
+    /// leader and always answers OK (spec 6.3, ZOOKEEPER-915).
+    Sync { client: String, path: String },
     /// `multi {client, ops}`: one transaction of several ops.
     Multi { client: String, ops: Vec<MultiOp> },
     /// `register {client, path, data?, style}`: the service-registration recipe on an ephemeral
@@ -383,6 +389,7 @@ impl ActionKind {
             ActionKind::Delete { .. } => "delete",
             ActionKind::Exists { .. } => "exists",
             ActionKind::GetData { .. } => "get_data",
+            ActionKind::Sync { .. } => "sync",
             ActionKind::Multi { .. } => "multi",
             ActionKind::Register { .. } => "register",
             ActionKind::Partition { .. } => "partition",
@@ -407,6 +414,7 @@ impl ActionKind {
             | ActionKind::Delete { client, .. }
             | ActionKind::Exists { client, .. }
             | ActionKind::GetData { client, .. }
+            | ActionKind::Sync { client, .. }
             | ActionKind::Multi { client, .. }
             | ActionKind::Register { client, .. } => Some(client),
             _ => None,
@@ -726,11 +734,23 @@ const SERVER_FIELDS: &[&str] = &["id", "clock_offset_ms", "uptime_ms", "start_ms
 const CLIENT_FIELDS: &[&str] = &["name", "servers", "session_timeout_ms"];
 const NARRATION_FIELDS: &[&str] = &["at_ms", "text"];
 
+/// 32 hex digits as 16 bytes.
+fn parse_password(hex: &str) -> Option<[u8; 16]> {
+    if hex.len() != 32 || !hex.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 /// Each `do`, with the fields it takes besides `at_ms` and `do`.
 const ACTIONS: &[(&str, &[&str])] = &[
     ("start_server", &["server"]),
     ("crash_server", &["server"]),
-    ("connect", &["client", "session_of", "servers"]),
+    ("connect", &["client", "session_of", "servers", "password"]),
     ("close", &["client"]),
     ("kill", &["client"]),
     ("freeze", &["client", "for_ms"]),
@@ -742,6 +762,7 @@ const ACTIONS: &[(&str, &[&str])] = &[
     ("delete", &["client", "path", "version"]),
     ("exists", &["client", "path"]),
     ("get_data", &["client", "path"]),
+    ("sync", &["client", "path"]),
     ("multi", &["client", "ops"]),
     ("register", &["client", "path", "data", "style"]),
     ("partition", &["a", "b", "one_way"]),
@@ -1703,6 +1724,13 @@ impl Reader<'_> {
                     None => None,
                     Some(items) => Some(ctx.server_list(items, &o.at("servers"))?),
                 };
+                let password = match o.opt_str("password")? {
+                    None => None,
+                    Some(hex) => Some(parse_password(hex).ok_or_else(|| ScenarioError {
+                        path: o.at("password"),
+                        message: format!("expected 32 hex digits (16 bytes), got {}", quote(hex)),
+                    })?),
+                };
                 if let Some(c) = ctx.connected.get_mut(ci) {
                     *c = true;
                 }
@@ -1710,6 +1738,7 @@ impl Reader<'_> {
                     client: client.to_string(),
                     session_of,
                     servers,
+                    password,
                 }
             }
             "close" => ActionKind::Close {
@@ -1749,6 +1778,10 @@ impl Reader<'_> {
                 path: o.path("path", false)?,
             },
             "get_data" => ActionKind::GetData {
+                client: ctx.connected_client(&o, "client")?,
+                path: o.path("path", false)?,
+            },
+            "sync" => ActionKind::Sync {
                 client: ctx.connected_client(&o, "client")?,
                 path: o.path("path", false)?,
             },
@@ -2179,6 +2212,7 @@ impl Action {
                 client,
                 session_of,
                 servers,
+                password,
             } => {
                 o.put("client", s(client))
                     .put_if(session_of.is_some(), "session_of", || {
@@ -2186,6 +2220,11 @@ impl Action {
                     })
                     .put_if(servers.is_some(), "servers", || {
                         ids(servers.as_deref().unwrap_or_default())
+                    })
+                    .put_if(password.is_some(), "password", || {
+                        s(&password
+                            .map(|p| crate::ids::password_hex(&p))
+                            .unwrap_or_default())
                     });
             }
             ActionKind::Close { client } | ActionKind::Kill { client } => {
@@ -2227,7 +2266,9 @@ impl Action {
                 o.put("client", s(client)).put("path", s(path));
                 put_version(&mut o, *version);
             }
-            ActionKind::Exists { client, path } | ActionKind::GetData { client, path } => {
+            ActionKind::Exists { client, path }
+            | ActionKind::GetData { client, path }
+            | ActionKind::Sync { client, path } => {
                 o.put("client", s(client)).put("path", s(path));
             }
             ActionKind::Multi { client, ops } => {
@@ -2539,13 +2580,14 @@ mod tests {
         assert_eq!(s.version, Version::V3_4_6);
         assert_eq!(s.servers[2].start_ms, None);
         assert_eq!(s.servers[3].start_ms, Some(3000));
-        assert_eq!(s.actions.len(), 28);
+        assert_eq!(s.actions.len(), 30);
         assert_eq!(
             s.actions[2].kind,
             ActionKind::Connect {
                 client: "app.2:x_Y".into(),
                 session_of: Some("app-1".into()),
                 servers: Some(vec![4, 1]),
+                password: None,
             }
         );
         assert_eq!(
@@ -2646,7 +2688,8 @@ mod tests {
             ActionKind::Connect {
                 client: "c".into(),
                 session_of: None,
-                servers: None
+                servers: None,
+                password: None,
             }
         );
         assert_eq!(s.until_ms, 60_000);
@@ -2813,7 +2856,7 @@ mod tests {
         ),
         (
             r#"{"actions": [{"at_ms": 0, "do": "connect", "client": "app-1", "path": "/a"}]}"#,
-            "actions[0].path: unknown field (connect takes at_ms, do, client, session_of, servers)",
+            "actions[0].path: unknown field (connect takes at_ms, do, client, session_of, servers, password)",
         ),
         (
             r#"{"actions": [{"at_ms": 2000, "do": "connect", "client": "app-1"},
@@ -3212,5 +3255,35 @@ mod tests {
         let long = "v".repeat(10_000);
         let e = read(&format!(r#"{{"format":1,"version":"{long}"}}"#)).unwrap_err();
         assert!(e.message.len() < 200, "{}", e.message);
+    }
+
+    #[test]
+    fn sync_and_connect_password_extensions_round_trip() {
+        let text = r#"{"format": 1, "servers": [{"id": 1}],
+            "clients": [{"name": "a", "servers": [1], "session_timeout_ms": 4000},
+                        {"name": "b", "servers": [1], "session_timeout_ms": 4000}],
+            "actions": [{"at_ms": 0, "do": "connect", "client": "a"},
+                        {"at_ms": 1, "do": "sync", "client": "a", "path": "/"},
+                        {"at_ms": 2, "do": "connect", "client": "b", "session_of": "a",
+                         "password": "000102030405060708090a0b0c0d0e0f"}]}"#;
+        let s = Scenario::from_json(text, &Limits::BROWSER).unwrap();
+        assert_eq!(
+            s.actions[1].kind,
+            ActionKind::Sync {
+                client: "a".into(),
+                path: "/".into()
+            }
+        );
+        let ActionKind::Connect { password, .. } = &s.actions[2].kind else {
+            panic!("not a connect");
+        };
+        assert_eq!(*password, Some(core::array::from_fn(|i| i as u8)));
+        assert_eq!(
+            Scenario::from_json(&s.to_json(), &Limits::BROWSER).unwrap(),
+            s
+        );
+        let bad = text.replace("0e0f", "0e0g");
+        let e = Scenario::from_json(&bad, &Limits::BROWSER).unwrap_err();
+        assert_eq!(e.path, "actions[2].password");
     }
 }

@@ -158,6 +158,10 @@ pub struct Server {
     last_heard_leader_ms: u64,
     pub pending_revalidations: BTreeMap<SessionId, ConnId>,
     pub(crate) pending_local: VecDeque<(SessionId, i32, ConnId)>,
+    /// A learner's forwarded syncs waiting for the leader's SYNC (`pendingSyncs`).
+    pub(crate) pending_syncs: VecDeque<(SessionId, i32, ConnId)>,
+    /// On the leader: learners' syncs waiting for the proposals before them to commit.
+    pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
     // generations invalidate timers of a previous incarnation or role
     pub(crate) role_generation: u64,
@@ -194,6 +198,8 @@ impl Server {
             last_heard_leader_ms: 0,
             pending_revalidations: BTreeMap::new(),
             pending_local: VecDeque::new(),
+            pending_syncs: VecDeque::new(),
+            leader_syncs: Vec::new(),
             logged: BTreeMap::new(),
             role_generation: 0,
             tracker_generation: 0,
@@ -317,6 +323,8 @@ impl World {
         srv.leader = None;
         srv.pending_revalidations.clear();
         srv.pending_local.clear();
+        srv.pending_syncs.clear();
+        srv.leader_syncs.clear();
         srv.logged.clear();
         srv.role_generation += 1;
         srv.tracker_generation += 1;
@@ -877,6 +885,7 @@ impl World {
             Msg::RevalidateReply { session_id, valid } => {
                 self.follower_on_revalidate_reply(s, conn, session_id, valid)
             }
+            Msg::Sync { session_id, cxid } => self.follower_on_sync(s, conn, session_id, cxid),
             Msg::SynAck | Msg::Rst | Msg::ConnectResponse { .. } | Msg::Reply { .. } => {}
         }
     }
@@ -1457,17 +1466,17 @@ impl World {
             });
         }
         if self.servers[s].is_leader_like() {
-            let owner = if self.servers[s].role == Role::Standalone {
-                Some(Owner::Me)
-            } else if is_create {
-                None
-            } else {
-                Some(Owner::Me)
-            };
+            // processPacket sets owner `me` on every request; a createSession carries none.
+            let owner = if is_create { None } else { Some(Owner::Me) };
             self.leader_submit(s, Origin::Local { conn, xid }, id, xid, req, owner);
-        } else if req.is_write() {
-            // FollowerRequestProcessor: forward to the leader; CommitProcessor waits for it.
-            self.servers[s].pending_local.push_back((id, xid, conn));
+        } else if req.is_forwarded() {
+            // FollowerRequestProcessor: forward to the leader; CommitProcessor waits for the
+            // commit (or, for a sync, for the leader's SYNC).
+            if matches!(req, ClientRequest::Sync(_)) {
+                self.servers[s].pending_syncs.push_back((id, xid, conn));
+            } else {
+                self.servers[s].pending_local.push_back((id, xid, conn));
+            }
             let node = self.snode(s);
             if let Some(lc) = self.servers[s].leader_conn {
                 self.send(
@@ -1549,7 +1558,10 @@ impl World {
             r.map(|_| ())
         };
         match req {
-            ClientRequest::Ping | ClientRequest::Exists(_) | ClientRequest::GetData(_) => {
+            ClientRequest::Ping
+            | ClientRequest::Exists(_)
+            | ClientRequest::GetData(_)
+            | ClientRequest::Sync(_) => {
                 let Origin::Local { conn, xid } = origin else {
                     return;
                 };
@@ -1785,6 +1797,7 @@ impl World {
                 self.send(conn, node.clone(), Msg::Commit { zxid });
             }
             self.commit_locally(s, p.hdr, p.txn, p.origin);
+            self.leader_flush_syncs(s, zxid);
         }
     }
 
@@ -2191,7 +2204,97 @@ impl World {
         if !self.servers[s].serving {
             return;
         }
+        if matches!(req, ClientRequest::Sync(_)) {
+            self.leader_process_sync(s, conn, session, cxid, owner);
+            return;
+        }
         self.leader_submit(s, Origin::Remote, session, cxid, req, Some(owner));
+    }
+
+    /// A learner's sync: Prep checks the session, but ProposalRequestProcessor hands a
+    /// LearnerSyncRequest to `Leader.processSync` whatever Prep found, so the learner always
+    /// answers OK (spec 6.3; ZOOKEEPER-915).
+    fn leader_process_sync(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        session: SessionId,
+        cxid: i32,
+        owner: Owner,
+    ) {
+        let check = self.servers[s]
+            .tracker
+            .as_mut()
+            .map(|t| t.check_session(session, owner));
+        if let Some(Err(CheckError::Moved { .. })) = check {
+            self.note_session_moved(s, session, "sync", None);
+        }
+        match self.servers[s].proposals.last_key_value().map(|(z, _)| *z) {
+            None => {
+                let node = self.snode(s);
+                self.send(
+                    conn,
+                    node,
+                    Msg::Sync {
+                        session_id: session,
+                        cxid,
+                    },
+                );
+            }
+            Some(last) => self.servers[s]
+                .leader_syncs
+                .push((conn, session, cxid, last)),
+        }
+    }
+
+    fn leader_flush_syncs(&mut self, s: usize, committed: Zxid) {
+        if self.servers[s].leader_syncs.is_empty() {
+            return;
+        }
+        let (due, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.servers[s].leader_syncs)
+            .into_iter()
+            .partition(|(_, _, _, z)| *z <= committed);
+        self.servers[s].leader_syncs = rest;
+        let node = self.snode(s);
+        for (conn, session, cxid, _) in due {
+            self.send(
+                conn,
+                node.clone(),
+                Msg::Sync {
+                    session_id: session,
+                    cxid,
+                },
+            );
+        }
+    }
+
+    fn follower_on_sync(&mut self, s: usize, conn: ConnId, session: SessionId, cxid: i32) {
+        if self.servers[s].leader_conn != Some(conn) {
+            return;
+        }
+        self.servers[s].last_heard_leader_ms = self.now_ms();
+        let Some(pos) = self.servers[s]
+            .pending_syncs
+            .iter()
+            .position(|&(sid, x, _)| sid == session && x == cxid)
+        else {
+            return;
+        };
+        let Some((_, xid, c)) = self.servers[s].pending_syncs.remove(pos) else {
+            return;
+        };
+        let zxid = self.servers[s].last_zxid();
+        self.set_slot(
+            s,
+            c,
+            xid,
+            SlotState::Reply {
+                zxid,
+                err: codes::OK,
+                body: ReplyBody::None,
+            },
+        );
+        self.flush_slots(s, c);
     }
 
     fn leader_on_revalidate(

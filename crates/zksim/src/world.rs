@@ -692,6 +692,7 @@ impl World {
                 client: c,
                 session_of,
                 servers,
+                ..
             } => {
                 client(c)?;
                 if let Some(o) = session_of {
@@ -710,6 +711,7 @@ impl World {
             | ActionKind::Delete { client: c, .. }
             | ActionKind::Exists { client: c, .. }
             | ActionKind::GetData { client: c, .. }
+            | ActionKind::Sync { client: c, .. }
             | ActionKind::Multi { client: c, .. }
             | ActionKind::Register { client: c, .. } => client(c),
             ActionKind::Partition { a, b, .. } => {

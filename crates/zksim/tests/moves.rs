@@ -36,6 +36,9 @@ fn quorum_test_session_moved_ten_moves_round_five_servers() {
         let server = (i + 1) % 5 + 1;
         actions.push(json!({"at_ms": t, "do": "connect", "client": format!("h{}", i + 1), "session_of": format!("h{i}"), "servers": [server]}));
         actions.push(json!({"at_ms": t + 100, "do": "set_data", "client": format!("h{}", i + 1), "path": "/", "data": format!("{i}")}));
+        actions.push(
+            json!({"at_ms": t + 150, "do": "sync", "client": format!("h{}", i + 1), "path": "/"}),
+        );
         actions.push(json!({"at_ms": t + 200, "do": "set_data", "client": format!("h{i}"), "path": "/", "data": "old"}));
         // dontReconnect(): the old handle is abandoned once its write failed.
         actions.push(json!({"at_ms": t + 300, "do": "kill", "client": format!("h{i}")}));
@@ -48,6 +51,7 @@ fn quorum_test_session_moved_ten_moves_round_five_servers() {
     for i in 0..10 {
         let new = codes(&r, &format!("h{}", i + 1));
         assert_eq!(new[0], Some(OK), "move {i}: the new handle's setData");
+        assert_eq!(new[1], Some(OK), "move {i}: the new handle's sync");
         let old = codes(&r, &format!("h{i}"));
         assert_eq!(
             old.last().copied().flatten(),
@@ -394,4 +398,83 @@ fn zookeeper_1622_colliding_ids_share_one_session() {
     assert_eq!(codes(&r, "a"), vec![Some(SESSIONMOVED); 3]);
     let v = w.session_views();
     assert!(v.iter().all(|s| s.collides));
+}
+
+#[test]
+fn sync_from_a_stale_follower_holder_always_answers_ok() {
+    // Spec 6.3 / ZOOKEEPER-915: the leader's Prep finds SessionMoved, but the learner's sync is
+    // answered OK anyway. On the leader itself a stale holder's sync is cut like any request.
+    let w = run(json!({
+        "format": 1, "version": "3.6", "servers": servers(3),
+        "clients": [
+            {"name": "stale-f", "servers": [1], "session_timeout_ms": 6000},
+            {"name": "stale-l", "servers": [3], "session_timeout_ms": 6000},
+            {"name": "new-f", "servers": [2], "session_timeout_ms": 6000},
+            {"name": "new-l", "servers": [2], "session_timeout_ms": 6000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "stale-f"},
+            {"at_ms": 1000, "do": "connect", "client": "stale-l"},
+            {"at_ms": 1500, "do": "connect", "client": "new-f", "session_of": "stale-f"},
+            {"at_ms": 1500, "do": "connect", "client": "new-l", "session_of": "stale-l"},
+            {"at_ms": 1700, "do": "sync", "client": "stale-f", "path": "/"},
+            {"at_ms": 1700, "do": "sync", "client": "stale-l", "path": "/"}
+        ],
+        "until_ms": 2000
+    }));
+    let r = report(&w);
+    assert_eq!(codes(&r, "stale-f"), vec![Some(OK)]);
+    assert_eq!(codes(&r, "stale-l"), vec![Some(CONNECTIONLOSS)]);
+    let moved: Vec<_> = w
+        .trace()
+        .events()
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::SessionMoved { op, .. } if op == "sync"))
+        .collect();
+    assert_eq!(
+        moved.len(),
+        2,
+        "both syncs were found moved at the leader's Prep"
+    );
+}
+
+#[test]
+fn a_wrong_password_is_answered_like_an_expired_session() {
+    // REAL-ZOOKEEPER.md: "Incorrect password from ... for session 0x..." then the invalid answer.
+    for (v, warns) in [("3.4.5", false), ("3.6", true)] {
+        let w = run(json!({
+            "format": 1, "version": v, "servers": servers(3),
+            "clients": [
+                {"name": "a", "servers": [1], "session_timeout_ms": 6000},
+                {"name": "b", "servers": [2], "session_timeout_ms": 6000}
+            ],
+            "actions": [
+                {"at_ms": 1000, "do": "connect", "client": "a"},
+                {"at_ms": 2000, "do": "connect", "client": "b", "session_of": "a",
+                 "password": "00000000000000000000000000000001"}
+            ],
+            "until_ms": 3000
+        }));
+        let r = report(&w);
+        assert_eq!(
+            events(&r, "b"),
+            vec!["Expired"]
+                .into_iter()
+                .chain((v == "3.6").then_some("Closed"))
+                .collect::<Vec<_>>(),
+            "{v}"
+        );
+        assert_eq!(client(&r, "b")["state"], "CLOSED");
+        assert_eq!(
+            r["sessions"][0]["state"], "open",
+            "{v}: the session itself is fine"
+        );
+        assert_eq!(
+            log_lines_with(&w, "Incorrect password").is_empty(),
+            !warns,
+            "{v}"
+        );
+        assert_eq!(log_lines_with(&w, "probably expired").len(), 1, "{v}");
+        assert_eq!(events(&r, "a"), vec!["SyncConnected"]);
+    }
 }

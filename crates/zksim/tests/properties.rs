@@ -84,11 +84,13 @@ fn random_action(r: &mut Prng, servers: u8, clients: usize) -> ActionKind {
             client,
             session_of: None,
             servers: None,
+            password: None,
         },
         3 => ActionKind::Connect {
             client,
             session_of: Some(other),
             servers: Some(vec![server]),
+            password: (r.below(4) == 0).then_some([7u8; 16]),
         },
         4 => ActionKind::Close { client },
         5 => ActionKind::Kill { client },
