@@ -187,8 +187,33 @@ pub enum Msg {
     },
 }
 
+/// Every message kind name ([`Msg::kind_name`]): what hold, drop and delay rules match on.
+pub const MESSAGE_KINDS: &[&str] = &[
+    "SYN",
+    "SYN-ACK",
+    "RST",
+    "close",
+    "ConnectRequest",
+    "ConnectResponse",
+    "ping",
+    "request",
+    "ping-reply",
+    "reply",
+    "FOLLOWERINFO",
+    "NEWLEADER",
+    "ACK",
+    "UPTODATE",
+    "PROPOSAL",
+    "COMMIT",
+    "PING",
+    "REQUEST",
+    "REVALIDATE",
+    "REVALIDATE-REPLY",
+    "SYNC",
+];
+
 impl Msg {
-    /// The name the UI shows and rules match on.
+    /// The name the UI shows and rules match on (one of [`MESSAGE_KINDS`]).
     pub fn kind_name(&self) -> &'static str {
         match self {
             Msg::Syn => "SYN",
@@ -669,5 +694,52 @@ impl Network {
             }
         }
         self.restart_stuck(now_ms, Status::Partitioned, latency, latency_range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_kinds_lists_every_kind_name() {
+        let samples = [
+            Msg::Syn,
+            Msg::SynAck,
+            Msg::Rst,
+            Msg::Fin,
+            Msg::AckNewLeader,
+            Msg::UpToDate,
+            Msg::Ack { zxid: 1 },
+            Msg::Commit { zxid: 1 },
+            Msg::Ping { touches: vec![] },
+            Msg::Request {
+                xid: -2,
+                req: ClientRequest::Ping,
+            },
+            Msg::Request {
+                xid: 1,
+                req: ClientRequest::CloseSession,
+            },
+            Msg::Revalidate {
+                session_id: 1,
+                timeout_ms: 1,
+            },
+            Msg::RevalidateReply {
+                session_id: 1,
+                valid: true,
+            },
+            Msg::Sync {
+                session_id: 1,
+                cxid: 1,
+            },
+            Msg::FollowerInfo {
+                last_zxid: 0,
+                accepted_epoch: 0,
+            },
+        ];
+        for m in samples {
+            assert!(MESSAGE_KINDS.contains(&m.kind_name()), "{}", m.kind_name());
+        }
     }
 }

@@ -49,7 +49,7 @@
 //! ```
 //!
 //! `from` and `to` are endpoints (`"s3"` or a client name), `kind` a message kind name as the
-//! network names it (`"REVALIDATE"`, `"PING"`, ...), `count` how many of the next matching
+//! network names it (`"REVALIDATE"`, `"PING"`, ...: `net::MESSAGE_KINDS`), `count` how many of the next matching
 //! messages the rule takes (default: all, until a `release`).
 //!
 //! # How strictly it reads
@@ -1284,16 +1284,14 @@ impl Ctx<'_> {
         let Some(kind) = obj.opt_str("kind")? else {
             return Ok(None);
         };
-        let ok = kind.len() <= MESSAGE_KIND_BYTES_MAX
-            && kind.starts_with(|c: char| c.is_ascii_alphabetic())
-            && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let ok = kind.len() <= MESSAGE_KIND_BYTES_MAX && crate::net::MESSAGE_KINDS.contains(&kind);
         if !ok {
             return err(
                 &obj.at("kind"),
                 format!(
-                    "{} is not a message kind name (a letter, then letters, digits and _, \
-                     at most {MESSAGE_KIND_BYTES_MAX} bytes, e.g. \"REVALIDATE\")",
-                    quote(kind)
+                    "{} is not a message kind name (one of {})",
+                    quote(kind),
+                    crate::net::MESSAGE_KINDS.join(", ")
                 ),
             );
         }
