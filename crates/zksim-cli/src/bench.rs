@@ -7,6 +7,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::io::Write;
 use std::time::Instant;
 
 use zksim::profile::Version;
@@ -156,8 +157,16 @@ pub fn run(w: &Workload) -> Result {
 }
 
 pub fn print(label: &str, w: &Workload, r: &Result) {
-    println!("{label}");
-    println!(
+    // Bench output is a few lines; a closed pipe just ends the process.
+    macro_rules! out {
+        ($($arg:tt)*) => {{
+            if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+                std::process::exit(0);
+            }
+        }};
+    }
+    out!("{label}");
+    out!(
         "  {} servers, {} clients, tick {} ms, timeout {} ms, {} simulated s",
         w.servers,
         w.clients,
@@ -165,7 +174,7 @@ pub fn print(label: &str, w: &Workload, r: &Result) {
         w.timeout_ms,
         w.until_ms / 1000
     );
-    println!(
+    out!(
         "  {} events in {:.2} s = {:.0} events/s (bare event queue: {:.0} events/s, ratio {:.2})",
         r.events,
         r.seconds,
@@ -174,11 +183,13 @@ pub fn print(label: &str, w: &Workload, r: &Result) {
         r.events_per_sec / r.bare_events_per_sec
     );
     match r.bytes_per_session {
-        Some(b) => println!(
+        Some(b) => out!(
             "  {} sessions ({} expired), peak memory growth {:.0} bytes per session (client, connection, tracker entry and all)",
-            r.sessions, r.expired, b
+            r.sessions,
+            r.expired,
+            b
         ),
-        None => println!("  {} sessions ({} expired)", r.sessions, r.expired),
+        None => out!("  {} sessions ({} expired)", r.sessions, r.expired),
     }
-    println!("  trace {}", r.trace_hash);
+    out!("  trace {}", r.trace_hash);
 }

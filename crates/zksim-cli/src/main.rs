@@ -4,7 +4,7 @@
 
 mod bench;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use zksim::link;
@@ -34,6 +34,20 @@ bench          measures events per second and memory per session (see the README
 Exit status: 0 on success, 2 on a bad scenario, link or argument (the reason on stderr).
 ";
 
+/// `println!` that ends the process quietly when the reader has gone away (`zksim ... | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = writeln!(stdout, $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("zksim: writing the output: {e}");
+            std::process::exit(2);
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
@@ -47,16 +61,16 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<(), String> {
     let Some(cmd) = args.first() else {
-        print!("{HELP}");
+        out!("{}", HELP.trim_end());
         return Ok(());
     };
     match cmd.as_str() {
         "-h" | "--help" | "help" => {
-            print!("{HELP}");
+            out!("{}", HELP.trim_end());
             Ok(())
         }
         "-V" | "--version" => {
-            println!("zksim {}", env!("CARGO_PKG_VERSION"));
+            out!("zksim {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
         "run" => cmd_run(&args[1..]),
@@ -149,14 +163,14 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
     match mode {
         "json" => {
             let v = zksim::report::report(&world);
-            println!(
+            out!(
                 "{}",
                 serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
             );
         }
         "log" => {
             for line in zksim::report::log_lines(&world) {
-                println!("{line}");
+                out!("{line}");
             }
         }
         _ => print_summary(&world),
@@ -166,7 +180,7 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
 
 fn print_summary(w: &zksim::world::World) {
     use zksim::ids::hex;
-    println!(
+    out!(
         "zksim {} · ended at {} ms · {} events · trace {}",
         w.profile().name,
         w.now_ms(),
@@ -174,10 +188,10 @@ fn print_summary(w: &zksim::world::World) {
         w.trace_hash()
     );
     for s in w.server_views() {
-        println!("  server s{}: {}", s.myid, s.role.name());
+        out!("  server s{}: {}", s.myid, s.role.name());
     }
     for s in w.session_views() {
-        println!(
+        out!(
             "  session {} (minted by s{}, {} ms): {}{}",
             hex(s.id),
             s.minted_by,
@@ -187,7 +201,7 @@ fn print_summary(w: &zksim::world::World) {
         );
     }
     for c in w.client_views() {
-        println!(
+        out!(
             "  client {}: {} on {} · events {}",
             c.name,
             c.state,
@@ -198,7 +212,7 @@ fn print_summary(w: &zksim::world::World) {
         );
     }
     for o in w.op_views() {
-        println!(
+        out!(
             "  {:>8} ms {} {} {} -> {}",
             o.at_ms,
             o.client,
@@ -238,13 +252,13 @@ fn cmd_link(args: &[String]) -> Result<(), String> {
                     scenario.until_ms
                 ));
             }
-            println!("{}", link::to_url(&page, &scenario, at));
+            out!("{}", link::to_url(&page, &scenario, at));
             Ok(())
         }
         Some("decode") => {
             let l = args.get(1).ok_or("link decode: which link?")?;
             let d = link::decode(l, &Limits::NATIVE).map_err(|e| e.to_string())?;
-            println!("{}", d.scenario.to_json_pretty());
+            out!("{}", d.scenario.to_json_pretty());
             if let Some(t) = d.t_ms {
                 eprintln!("position: {t} ms");
             }
@@ -259,9 +273,9 @@ fn cmd_gallery(args: &[String]) -> Result<(), String> {
         None => {
             for s in zksim::gallery::STORIES {
                 let name = s.scenario().ok().and_then(|sc| sc.name).unwrap_or_default();
-                println!("{:<28} {name}", s.id);
+                out!("{:<28} {name}", s.id);
             }
-            println!(
+            out!(
                 "\n`zksim gallery ID` prints a story's scenario; `zksim run <(zksim gallery ID)` runs it."
             );
             Ok(())
@@ -269,7 +283,7 @@ fn cmd_gallery(args: &[String]) -> Result<(), String> {
         Some(id) => {
             let s = zksim::gallery::story(id)
                 .ok_or_else(|| format!("gallery: no story {id:?} (zksim gallery lists them)"))?;
-            print!("{}", s.json);
+            out!("{}", s.json.trim_end());
             Ok(())
         }
     }
