@@ -478,3 +478,126 @@ fn a_wrong_password_is_answered_like_an_expired_session() {
         assert_eq!(events(&r, "a"), vec!["SyncConnected"]);
     }
 }
+
+#[test]
+fn follower_failover_reconnects_elsewhere_with_the_same_session() {
+    // REAL-ZOOKEEPER.md: killing the follower a client is on: reconnect elsewhere, same session.
+    let r = report(&run(json!({
+        "format": 1, "version": "3.6", "tick_ms": 200, "servers": servers(3),
+        "clients": [{"name": "a", "servers": [1, 2, 3], "session_timeout_ms": 4000}],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a", "servers": [1, 2]},
+            {"at_ms": 1500, "do": "create", "client": "a", "path": "/e", "ephemeral": true},
+            {"at_ms": 2000, "do": "crash_server", "server": 1},
+            {"at_ms": 2000, "do": "crash_server", "server": 2},
+            {"at_ms": 2001, "do": "start_server", "server": 2}
+        ],
+        "until_ms": 6000
+    })));
+    assert_eq!(
+        events(&r, "a"),
+        vec!["SyncConnected", "Disconnected", "SyncConnected"]
+    );
+    assert_eq!(r["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(r["sessions"][0]["state"], "open");
+    assert_eq!(client(&r, "a")["server"], 2);
+    assert!(znode(&r, "/e").is_some());
+}
+
+#[test]
+fn a_learner_reseeds_its_ids_at_each_sync_so_the_counter_restarts() {
+    // REAL-ZOOKEEPER.md: the low 16 bits count from 0 per server, restarting when it re-syncs;
+    // the time field is its uptime when it (re)synced.
+    let r = report(&run(json!({
+        "format": 1, "version": "3.6", "tick_ms": 200, "servers": servers(3),
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 4000},
+            {"name": "b", "servers": [1], "session_timeout_ms": 4000},
+            {"name": "c", "servers": [1], "session_timeout_ms": 4000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 1100, "do": "connect", "client": "b"},
+            {"at_ms": 2000, "do": "crash_server", "server": 1},
+            {"at_ms": 3000, "do": "start_server", "server": 1},
+            {"at_ms": 4000, "do": "connect", "client": "c"}
+        ],
+        "until_ms": 5000
+    })));
+    let id = |n: &str| zksim::ids::IdAnatomy::of(session_of(&r, n));
+    assert_eq!((id("a").counter, id("b").counter), (0, 1));
+    assert_eq!(id("c").counter, 0, "re-synced, re-seeded");
+    assert!(
+        id("c").time_field >= 3000,
+        "seeded after the restart: {:?}",
+        id("c")
+    );
+    assert_eq!(id("a").high_byte, 1);
+}
+
+#[test]
+fn every_learner_reports_a_late_touch_for_a_new_session() {
+    // REAL-ZOOKEEPER.md: each learner's touch table gets the session at commit
+    // (LearnerSessionTracker.addSession), so every learner reports it at the next PING.
+    let w = run(json!({
+        "format": 1, "version": "3.6", "tick_ms": 200, "servers": servers(3),
+        "clients": [{"name": "a", "servers": [3], "session_timeout_ms": 4000}],
+        "actions": [{"at_ms": 1000, "do": "connect", "client": "a"}],
+        "until_ms": 1500
+    }));
+    let pings_with_touches: Vec<_> = w
+        .trace()
+        .events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::MessageDelivered {
+                    what: "PING",
+                    to: zksim::trace::Node::Server(3),
+                    ..
+                }
+            ) && e.explain.contains("(1 touches)")
+        })
+        .map(|e| e.at_ms)
+        .collect();
+    assert_eq!(
+        pings_with_touches.len(),
+        2,
+        "one late touch from each follower: {pings_with_touches:?}"
+    );
+}
+
+#[test]
+fn session_invalidation_test_creates_after_close_are_refused() {
+    // SessionInvalidationTest (ZOOKEEPER-1208): Prep closeSession marks the session closing,
+    // so ephemeral creates that reach Prep behind the close fail checkSession (an error txn
+    // with SessionExpired) and create nothing.
+    let mut actions = vec![
+        json!({"at_ms": 1000, "do": "connect", "client": "a"}),
+        json!({"at_ms": 1100, "do": "connect", "client": "b", "session_of": "a"}),
+        json!({"at_ms": 2000, "do": "close", "client": "b"}),
+    ];
+    for i in 0..10 {
+        actions.push(json!({"at_ms": 2001, "do": "create", "client": "a", "path": format!("/foo{i}"), "ephemeral": true}));
+    }
+    let w = run(json!({
+        "format": 1, "version": "3.4.5", "servers": servers(3),
+        "clients": [
+            {"name": "a", "servers": [2], "session_timeout_ms": 30000},
+            {"name": "b", "servers": [1], "session_timeout_ms": 30000}
+        ],
+        "actions": actions, "until_ms": 4000
+    }));
+    let r = report(&w);
+    assert!(
+        r["znodes"].as_array().unwrap().is_empty(),
+        "{}",
+        r["znodes"]
+    );
+    let refused = log_lines_with(&w, "type:create")
+        .into_iter()
+        .filter(|(_, t)| t.contains("Session expired"))
+        .count();
+    assert_eq!(refused, 10, "each create met the closing session in Prep");
+}
