@@ -25,6 +25,7 @@ pub mod invariants;
 pub mod link;
 pub mod net;
 pub mod profile;
+mod queue;
 pub mod report;
 pub mod scenario;
 pub mod server;

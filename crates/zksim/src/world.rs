@@ -16,8 +16,7 @@
 //! the scenario seed and the entity's name, so adding a client changes nothing for the others.
 //! The world is `Clone`: a checkpoint is a copy.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use crate::client::Client;
@@ -25,6 +24,7 @@ use crate::codes::Code;
 use crate::ids::SessionId;
 use crate::net::{ConnId, LatencySource, MsgId, Network, Rule, RuleEffect, Sent};
 use crate::profile::{Level, Profile, TrackerClock};
+use crate::queue::EventQueue;
 use crate::scenario::{Action, ActionKind, Endpoint, Scenario};
 use crate::server::Server;
 use crate::trace::{EventKind, LogLine, Node, Trace, TraceHasher};
@@ -98,13 +98,6 @@ pub(crate) enum Event {
     ElectionCheck,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Scheduled {
-    at_ms: u64,
-    seq: u64,
-    event: Event,
-}
-
 /// A session as the run report sees it: every session minted, in minting order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -151,7 +144,7 @@ pub struct World {
     pub(crate) cfg: Config,
     now_ms: u64,
     seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: EventQueue<Event>,
     pub(crate) net: Network,
     pub(crate) servers: Vec<Server>,
     pub(crate) clients: Vec<Client>,
@@ -208,7 +201,7 @@ impl World {
             cfg,
             now_ms: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::default(),
             net: Network::default(),
             servers,
             clients,
@@ -265,26 +258,22 @@ impl World {
 
     pub(crate) fn schedule(&mut self, at_ms: u64, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            at_ms: at_ms.max(self.now_ms),
-            seq: self.seq,
-            event,
-        }));
+        self.queue.push(at_ms.max(self.now_ms), self.seq, event);
     }
 
     /// When the next event is due, if any.
     pub fn next_event_ms(&self) -> Option<u64> {
-        self.queue.peek().map(|Reverse(s)| s.at_ms)
+        self.queue.peek_ms()
     }
 
     /// Pops and applies one event. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
-        let Some(Reverse(s)) = self.queue.pop() else {
+        let Some((at_ms, event)) = self.queue.pop() else {
             return false;
         };
-        self.now_ms = s.at_ms;
+        self.now_ms = at_ms;
         self.events_processed += 1;
-        self.dispatch(s.event);
+        self.dispatch(event);
         true
     }
 
