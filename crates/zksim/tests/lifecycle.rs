@@ -379,3 +379,45 @@ fn a_killed_handle_leaves_its_session_and_ephemerals_until_expiry() {
     assert_eq!(session_of(&r, "a"), session_of(&r, "b"));
     assert!(znode(&r, "/e").is_some());
 }
+
+#[test]
+fn a_server_behind_the_clients_last_zxid_refuses_the_session() {
+    // Spec 3.1 step 3: "Refusing session request for client ... as it has seen zxid ..." and the
+    // socket closes without a ConnectResponse; the client tries the next server.
+    let sc = |seed: u64| {
+        json!({
+            "format": 1, "version": "3.6", "seed": seed, "servers": [{"id": 1}, {"id": 2}, {"id": 3}],
+            "clients": [{"name": "a", "servers": [1, 3], "session_timeout_ms": 6000}],
+            "actions": [
+                {"at_ms": 500, "do": "partition", "a": ["s1"], "b": ["s3"]},
+                {"at_ms": 1000, "do": "connect", "client": "a"},
+                {"at_ms": 1500, "do": "create", "client": "a", "path": "/x"},
+                {"at_ms": 2000, "do": "partition", "a": ["a"], "b": ["s3"]}
+            ],
+            "until_ms": 9000
+        })
+    };
+    // Pick a seed whose host shuffle puts s3 (the leader) first, so the client sees the write
+    // there and then has to fall back to s1, which the partition keeps behind.
+    let seed = (1..200)
+        .find(|&seed| {
+            let mut w = zksim::world::World::new(&scenario(sc(seed)), false);
+            w.run_until(1400);
+            w.client_views()[0].server == Some(3)
+        })
+        .expect("some seed starts on s3");
+    let w = run(sc(seed));
+    let refusals = log_lines_with(&w, "Refusing session request");
+    assert!(
+        !refusals.is_empty(),
+        "s1 refused the client that has seen a newer zxid"
+    );
+    assert!(
+        refusals[0]
+            .1
+            .contains("as it has seen zxid 0x100000002 our last zxid is 0x0"),
+        "{refusals:?}"
+    );
+    let r = report(&w);
+    assert_ne!(client(&r, "a")["state"], "CONNECTED");
+}

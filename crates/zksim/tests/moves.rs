@@ -601,3 +601,42 @@ fn session_invalidation_test_creates_after_close_are_refused() {
         .count();
     assert_eq!(refused, 10, "each create met the closing session in Prep");
 }
+
+#[test]
+fn colliding_ids_one_close_ends_both_handles_and_their_ephemerals() {
+    // 3.4.5: two handles share one session; when one closes it, the other's ephemerals go too.
+    let r = report(&run(json!({
+        "format": 1, "version": "3.4.5", "epoch_ms": 1_700_000_000_000i64, "servers": servers(5),
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 10000},
+            {"name": "b", "servers": [2], "session_timeout_ms": 10000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "b"},
+            {"at_ms": 1500, "do": "create", "client": "b", "path": "/b", "ephemeral": true},
+            {"at_ms": 1600, "do": "connect", "client": "a"},
+            {"at_ms": 2000, "do": "create", "client": "a", "path": "/a", "ephemeral": true},
+            {"at_ms": 3000, "do": "close", "client": "b"}
+        ],
+        "until_ms": 8000
+    })));
+    assert_eq!(session_of(&r, "a"), session_of(&r, "b"));
+    assert_eq!(
+        codes(&r, "a"),
+        vec![Some(OK)],
+        "a owns the session after its createSession"
+    );
+    assert!(
+        znode(&r, "/a").is_none() && znode(&r, "/b").is_none(),
+        "{}",
+        r["znodes"]
+    );
+    assert!(events(&r, "a").contains(&"Expired".to_string()));
+    assert!(
+        r["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["state"] == "closed")
+    );
+}
