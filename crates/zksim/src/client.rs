@@ -469,7 +469,7 @@ impl World {
         let renew = reuse.map(|(id, _)| id);
         cl.phase = Phase::NeedConnect;
         let node = self.cnode(c);
-        let modern = self.profile.session_setup_log_level == Level::Debug;
+        let modern = self.profile.client_logs_3_6;
         self.log(
             node,
             EventKind::Note,
@@ -866,7 +866,7 @@ impl World {
             }
             Msg::Fin => {
                 let sid = self.clients[c].session_id;
-                let modern = self.profile.session_setup_log_level == Level::Debug;
+                let modern = self.profile.client_logs_3_6;
                 let host = self.clients[c].server.unwrap_or(0);
                 let text = if modern {
                     format!(
@@ -962,11 +962,17 @@ impl World {
             let old = self.clients[c].session_id;
             self.set_client_state(c, ClientState::Closed);
             self.queue_event(c, "Expired");
-            let modern = self.profile.session_setup_log_level == Level::Debug;
+            let modern = self.profile.client_logs_3_6;
+            // 3.4.14 and 3.5.x add a WARN of the message to 3.4's INFO; 3.6 logs only a WARN.
+            let expired_level = if self.profile.client_warns_on_session_timeout {
+                Level::Warn
+            } else {
+                Level::Info
+            };
             self.log(
                 node.clone(),
                 EventKind::Note,
-                if modern { Level::Warn } else { Level::Info },
+                expired_level,
                 "ClientCnxn",
                 move || {
                     if modern {
@@ -1002,7 +1008,7 @@ impl World {
         }
         self.set_client_state(c, ClientState::Connected);
         let host = self.clients[c].server.unwrap_or(0);
-        let modern = self.profile.session_setup_log_level == Level::Debug;
+        let modern = self.profile.client_logs_3_6;
         self.log(
             node,
             EventKind::Note,
@@ -1058,9 +1064,14 @@ impl World {
 
     fn client_timed_out(&mut self, c: usize, idle_recv: u64) {
         let sid = self.clients[c].session_id;
+        let level = if self.profile.client_warns_on_session_timeout {
+            Level::Warn
+        } else {
+            Level::Info
+        };
         self.client_fail(
             c,
-            Level::Info,
+            level,
             format!(
                 "Client session timed out, have not heard from server in {idle_recv}ms for sessionid {}, closing socket connection and attempting reconnect",
                 hex(sid)

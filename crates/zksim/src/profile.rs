@@ -146,6 +146,11 @@ pub struct Profile {
     pub unknown_session_internal: bool,
     /// 3.6.0 queues a `Closed` event after the send loop ends (after Expired).
     pub closed_event_after_loop: bool,
+    /// The client's 3.6 log texts ("session id = 0x...", "Session 0x... for server ...,
+    /// Closing socket connection. Attempting reconnect except it is a SessionExpiredException.").
+    pub client_logs_3_6: bool,
+    /// 3.4.14 and 3.5.x WARN the client's session-timeout and expiry messages (3.4.5: INFO).
+    pub client_warns_on_session_timeout: bool,
 }
 
 pub static V3_4_5: Profile = Profile {
@@ -166,6 +171,8 @@ pub static V3_4_5: Profile = Profile {
     event_thread_log_names_session: false,
     unknown_session_internal: false,
     closed_event_after_loop: false,
+    client_logs_3_6: false,
+    client_warns_on_session_timeout: false,
 };
 
 pub static V3_4_6: Profile = Profile {
@@ -181,6 +188,7 @@ pub static V3_4_14: Profile = Profile {
     name: "3.4.14",
     tracker_clock: TrackerClock::Elapsed,
     event_thread_log_names_session: true,
+    client_warns_on_session_timeout: true,
     ..V3_4_6
 };
 
@@ -204,6 +212,7 @@ pub static V3_6: Profile = Profile {
     multi_session_moved_closes: true,
     close_session_txn_lists_paths: true,
     closed_event_after_loop: true,
+    client_logs_3_6: true,
     ..V3_5_10
 };
 
