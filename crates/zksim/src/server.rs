@@ -162,6 +162,8 @@ pub struct Server {
     pub(crate) pending_syncs: VecDeque<(SessionId, i32, ConnId)>,
     /// On the leader: learners' syncs waiting for the proposals before them to commit.
     pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
+    /// Proposals logged (and ACKed) but not yet committed. The txn log is on disk, so this
+    /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
     // generations invalidate timers of a previous incarnation or role
     pub(crate) role_generation: u64,
@@ -221,6 +223,15 @@ impl Server {
 
     pub fn last_zxid(&self) -> Zxid {
         self.tree.last_processed_zxid()
+    }
+
+    /// The last zxid in this server's txn log: what it votes with in leader election.
+    pub fn last_logged_zxid(&self) -> Zxid {
+        self.logged
+            .last_key_value()
+            .map(|(z, _)| *z)
+            .unwrap_or(0)
+            .max(self.last_zxid())
     }
 
     /// This server's client port address as clients print it.
@@ -325,7 +336,6 @@ impl World {
         srv.pending_local.clear();
         srv.pending_syncs.clear();
         srv.leader_syncs.clear();
-        srv.logged.clear();
         srv.role_generation += 1;
         srv.tracker_generation += 1;
     }
@@ -425,7 +435,7 @@ impl World {
             }
             let leader = *group
                 .iter()
-                .max_by_key(|&&s| (self.servers[s].last_zxid(), self.servers[s].myid))
+                .max_by_key(|&&s| (self.servers[s].last_logged_zxid(), self.servers[s].myid))
                 .unwrap_or(&first);
             let epoch = group
                 .iter()
@@ -455,6 +465,14 @@ impl World {
             srv.role_generation += 1;
         }
         self.set_role(s, Role::Leading);
+        // Leader.lead() starts from the whole txn log: proposals this server logged but never
+        // saw committed are part of the history it leads with.
+        let logged = std::mem::take(&mut self.servers[s].logged);
+        for (zxid, (hdr, txn)) in logged {
+            if zxid > self.servers[s].last_zxid() {
+                self.apply_txn(s, &hdr, &txn);
+            }
+        }
         let node = self.snode(s);
         self.log(
             node,
@@ -2351,6 +2369,8 @@ impl World {
             let srv = &mut self.servers[s];
             srv.tree = image.tree;
             srv.db_sessions = image.sessions;
+            // A SNAP replaces the whole history, including anything logged on the side.
+            srv.logged.clear();
             srv.epoch = epoch;
             srv.accepted_epoch = epoch;
             srv.last_heard_leader_ms = now;
@@ -2393,6 +2413,9 @@ impl World {
         }
         self.servers[s].serving = true;
         self.servers[s].last_heard_leader_ms = self.now_ms();
+        // From now on the socket's read timeout is syncLimit ticks (initLimit while syncing).
+        self.servers[s].role_generation += 1;
+        self.schedule_follower_timeout(s, self.cfg.sync_limit);
         let node = self.snode(s);
         self.log(
             node,

@@ -640,3 +640,31 @@ fn colliding_ids_one_close_ends_both_handles_and_their_ephemerals() {
             .all(|s| s["state"] == "closed")
     );
 }
+
+#[test]
+fn a_committed_write_whose_commit_was_lost_survives_the_failover() {
+    // ZAB: a txn a quorum logged is in the history of whichever of them leads next, even if
+    // the old leader's COMMIT never reached them.
+    let w = run(json!({
+        "format": 1, "version": "3.6", "servers": servers(3),
+        "clients": [{"name": "a", "servers": [3], "session_timeout_ms": 30000}],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 2000, "do": "create", "client": "a", "path": "/w", "data": "kept"},
+            {"at_ms": 2003, "do": "partition", "a": ["s3"], "b": ["s1", "s2"], "one_way": true},
+            {"at_ms": 16000, "do": "heal"}
+        ],
+        "until_ms": 20000
+    }));
+    let r = report(&w);
+    assert_eq!(codes(&r, "a")[0], Some(OK));
+    assert_eq!(r["servers"][1]["state"], "leading", "s2 took over");
+    assert_eq!(r["servers"][2]["state"], "following", "s3 rejoined");
+    for s in 0..3 {
+        assert_eq!(r["servers"][s]["last_zxid"], r["servers"][1]["last_zxid"]);
+    }
+    assert_eq!(
+        znode(&r, "/w").map(|z| z["data"].clone()),
+        Some(json!("kept"))
+    );
+}
