@@ -420,6 +420,12 @@ impl World {
     /// Sends a message and schedules its delivery. Records a MessageSent event.
     pub(crate) fn send(&mut self, conn: ConnId, from: Node, msg: crate::net::Msg) {
         let what = msg.kind_name();
+        // What it says, for the trace's explanation (only formatted when events are kept).
+        let summary = if self.trace.keeps_events() {
+            msg.summary()
+        } else {
+            String::new()
+        };
         let range = self.cfg.latency_ms;
         let now = self.now_ms;
         let rng = self.latency_rng(&from);
@@ -431,10 +437,11 @@ impl World {
         match sent {
             Sent::Deliver(id, at) => {
                 self.schedule(at, Event::Deliver(id));
+                let latency = at - now;
                 self.emit(
                     from.clone(),
                     EventKind::MessageSent { id, from, to, what },
-                    |_| (None, String::new()),
+                    move |_| (None, format!("{summary} (arrives in {latency} ms)")),
                 );
             }
             Sent::Partitioned(id) => {
