@@ -123,8 +123,9 @@ pub struct Result {
 }
 
 pub fn run(w: &Workload) -> Result {
-    let base = current_rss_bytes();
     let sc = scenario(w);
+    // Measured after the scenario is built: what the simulated world itself costs.
+    let base = current_rss_bytes();
     let start = Instant::now();
     let mut world = World::new(&sc, false);
     world.run();
@@ -184,7 +185,7 @@ pub fn print(label: &str, w: &Workload, r: &Result) {
     );
     match r.bytes_per_session {
         Some(b) => out!(
-            "  {} sessions ({} expired), peak memory growth {:.0} bytes per session (client, connection, tracker entry and all)",
+            "  {} sessions ({} expired), the world's peak memory: {:.0} bytes per session (client, connections, every server's session state, queue)",
             r.sessions,
             r.expired,
             b

@@ -207,9 +207,24 @@ impl World {
             clients,
             client_by_name,
             trace: Trace::new(keep_trace),
+            // Clients live in `clients` and actions in `actions`: they are not kept twice.
             base: Scenario {
+                name: scenario.name.clone(),
+                description: scenario.description.clone(),
+                version: scenario.version,
+                seed: scenario.seed,
+                tick_ms: scenario.tick_ms,
+                min_session_timeout_ms: scenario.min_session_timeout_ms,
+                max_session_timeout_ms: scenario.max_session_timeout_ms,
+                epoch_ms: scenario.epoch_ms,
+                latency_ms: scenario.latency_ms,
+                init_limit: scenario.init_limit,
+                sync_limit: scenario.sync_limit,
+                servers: scenario.servers.clone(),
+                clients: Vec::new(),
                 actions: Vec::new(),
-                ..scenario.clone()
+                until_ms: scenario.until_ms,
+                narration: scenario.narration.clone(),
             },
             actions: scenario.actions.clone(),
             until_ms: scenario.until_ms,
@@ -322,8 +337,18 @@ impl World {
         // Stable: equal times keep the order in which they were given.
         actions.sort_by_key(|a| a.at_ms);
         let last = actions.last().map(|a| a.at_ms).unwrap_or(0);
+        let clients = self
+            .clients
+            .iter()
+            .map(|c| crate::scenario::ClientSpec {
+                name: c.name.clone(),
+                servers: c.configured_servers.clone(),
+                session_timeout_ms: c.requested_timeout_ms as u64,
+            })
+            .collect();
         Scenario {
             actions,
+            clients,
             until_ms: self.until_ms.max(self.now_ms).max(last),
             ..self.base.clone()
         }
