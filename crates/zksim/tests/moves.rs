@@ -668,3 +668,41 @@ fn a_committed_write_whose_commit_was_lost_survives_the_failover() {
         Some(json!("kept"))
     );
 }
+
+#[test]
+fn session_test_session_move_on_one_server_and_spec_6_6_c() {
+    // SessionTest.testSessionMove (a single host): the new handle can sync and setData. Spec
+    // 6.6 C: reopening on the server that holds the old connection closes that connection
+    // (`serverCnxnFactory.closeSession`) and keeps the owner: no SessionMoved anywhere.
+    for servers_n in [1u8, 3] {
+        let w = run(json!({
+            "format": 1, "version": "3.4.5", "servers": servers(servers_n),
+            "clients": [
+                {"name": "zk", "servers": [1], "session_timeout_ms": 30000},
+                {"name": "zknew", "servers": [1], "session_timeout_ms": 30000}
+            ],
+            "actions": [
+                {"at_ms": 1000, "do": "connect", "client": "zk"},
+                {"at_ms": 2000, "do": "connect", "client": "zknew", "session_of": "zk"},
+                {"at_ms": 2100, "do": "sync", "client": "zknew", "path": "/"},
+                {"at_ms": 2200, "do": "set_data", "client": "zknew", "path": "/", "data": "x"},
+                {"at_ms": 2300, "do": "kill", "client": "zk"}
+            ],
+            "until_ms": 3000
+        }));
+        let r = report(&w);
+        assert_eq!(
+            codes(&r, "zknew"),
+            vec![Some(OK), Some(OK)],
+            "{servers_n} servers"
+        );
+        assert_eq!(&events(&r, "zk")[..2], &["SyncConnected", "Disconnected"]);
+        assert!(
+            !w.trace()
+                .events()
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::SessionMoved { .. })),
+            "{servers_n} servers: the owner never changed hands"
+        );
+    }
+}
