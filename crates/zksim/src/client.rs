@@ -295,7 +295,7 @@ impl World {
             ActionKind::Close { .. } => self.client_close(c),
             ActionKind::Kill { .. } => self.client_kill(c),
             ActionKind::Freeze { for_ms, .. } => {
-                let until = self.now_ms() + for_ms;
+                let until = self.now_ms().saturating_add(for_ms);
                 self.clients[c].frozen_until_ms = Some(until);
                 self.schedule(until, Event::ClientUnfreeze { client: c });
                 let node = self.cnode(c);

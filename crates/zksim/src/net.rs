@@ -499,7 +499,7 @@ impl Network {
         let id = self.next_msg;
         let mut deliver_ms = now_ms + latency.latency_ms(latency_range.0, latency_range.1);
         if let Some(RuleEffect::Delay(by)) = effect {
-            deliver_ms += by;
+            deliver_ms = deliver_ms.saturating_add(by);
         }
         if effect == Some(RuleEffect::Drop) {
             return Some((Sent::Dropped(id), to));

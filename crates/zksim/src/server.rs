@@ -360,7 +360,7 @@ impl World {
     }
 
     pub(crate) fn clock_jump(&mut self, s: usize, by_ms: i64) {
-        self.servers[s].clock_jump_ms += by_ms;
+        self.servers[s].clock_jump_ms = self.servers[s].clock_jump_ms.saturating_add(by_ms);
         let node = self.snode(s);
         let uses_wall = self.profile.tracker_clock == crate::profile::TrackerClock::Wall;
         self.log(

@@ -705,10 +705,31 @@ impl World {
                 .map(|_| ())
                 .ok_or_else(|| ActionError(format!("no client named {name:?}")))
         };
+        // The limits the scenario format puts on files hold for actions applied by hand too.
+        const CLOCK_ABS_MAX_MS: i64 = crate::scenario::CLOCK_ABS_MAX_MS;
+        const WAIT_MS_MAX: u64 = 30 * 24 * 3_600_000;
         match kind {
-            ActionKind::StartServer { server: s }
-            | ActionKind::CrashServer { server: s }
-            | ActionKind::ClockJump { server: s, .. } => server(s),
+            ActionKind::ClockJump { server: s, by_ms } => {
+                server(s)?;
+                let i = self.server_index(*s).unwrap_or(0);
+                let after = self.wall_ms(i) as i128 + *by_ms as i128;
+                if after.abs() > CLOCK_ABS_MAX_MS as i128 {
+                    return Err(ActionError(format!(
+                        "a jump of {by_ms} ms takes s{s}'s clock out of range (±2^53 ms)"
+                    )));
+                }
+                Ok(())
+            }
+            ActionKind::Freeze { for_ms, .. } | ActionKind::Delay { by_ms: for_ms, .. }
+                if *for_ms > WAIT_MS_MAX =>
+            {
+                Err(ActionError(format!(
+                    "{for_ms} ms is longer than the 30 days a run may last"
+                )))
+            }
+            ActionKind::StartServer { server: s } | ActionKind::CrashServer { server: s } => {
+                server(s)
+            }
             ActionKind::Connect {
                 client: c,
                 session_of,

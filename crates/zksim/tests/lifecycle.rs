@@ -421,3 +421,62 @@ fn a_server_behind_the_clients_last_zxid_refuses_the_session() {
     let r = report(&w);
     assert_ne!(client(&r, "a")["state"], "CONNECTED");
 }
+
+#[test]
+fn actions_applied_by_hand_are_checked_not_trusted() {
+    use zksim::scenario::{ActionKind, Endpoint};
+    let mut w = zksim::world::World::new(
+        &scenario(json!({
+            "format": 1, "servers": [{"id": 1}],
+            "clients": [{"name": "a", "servers": [1], "session_timeout_ms": 4000}],
+            "actions": [], "until_ms": 1000
+        })),
+        true,
+    );
+    w.run_until(100);
+    let bad = [
+        ActionKind::ClockJump {
+            server: 1,
+            by_ms: i64::MAX,
+        },
+        ActionKind::ClockJump {
+            server: 9,
+            by_ms: 1,
+        },
+        ActionKind::Freeze {
+            client: "a".into(),
+            for_ms: u64::MAX,
+        },
+        ActionKind::Kill {
+            client: "nobody".into(),
+        },
+        ActionKind::Partition {
+            a: vec![Endpoint::Server(1)],
+            b: vec![Endpoint::Client("ghost".into())],
+            one_way: false,
+        },
+    ];
+    for a in bad {
+        assert!(w.apply(a.clone()).is_err(), "{a:?}");
+    }
+    assert!(w.actions().is_empty(), "refused actions are not recorded");
+    w.apply(ActionKind::Connect {
+        client: "a".into(),
+        session_of: None,
+        servers: None,
+        password: None,
+    })
+    .unwrap();
+    w.apply(ActionKind::Create {
+        client: "a".into(),
+        path: "no/slash".into(),
+        data: String::new(),
+        ephemeral: false,
+        sequential: false,
+    })
+    .unwrap();
+    w.run();
+    let r = report(&w);
+    // Prep looks the parent up before it validates the path (pRequest2TxnCreate).
+    assert_eq!(codes(&r, "a"), vec![Some(zksim::codes::NONODE)]);
+}
