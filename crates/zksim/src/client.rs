@@ -697,6 +697,10 @@ impl World {
     fn ping_due(&self, c: usize) -> bool {
         let cl = &self.clients[c];
         let idle_send = self.now_ms().saturating_sub(cl.last_send_ms) as i64;
+        if idle_send == 0 {
+            // Something was just sent: no ping in the same millisecond.
+            return false;
+        }
         let half = (cl.read_timeout_ms / 2) as i64;
         match self.profile.ping_rule {
             PingRule::HalfReadTimeout => half - idle_send <= 0,
@@ -710,7 +714,7 @@ impl World {
     /// The idle-send time at which the next ping falls due under the profile's rule.
     fn ping_after_ms(&self, c: usize) -> u64 {
         let half = (self.clients[c].read_timeout_ms / 2).max(0) as u64;
-        match self.profile.ping_rule {
+        let after = match self.profile.ping_rule {
             PingRule::HalfReadTimeout => half,
             PingRule::HalfReadTimeoutWithSlack => {
                 if half > 2000 {
@@ -721,7 +725,9 @@ impl World {
                     1001
                 }
             }
-        }
+        };
+        // A timeout of a few ms would have the Java loop spin; the simulation waits a ms.
+        after.max(1)
     }
 
     fn client_reschedule(&mut self, c: usize) {

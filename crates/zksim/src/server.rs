@@ -488,7 +488,8 @@ impl World {
             },
         );
         let generation = self.servers[s].role_generation;
-        let at = now + self.cfg.tick_ms / 2;
+        // Thread.sleep(tickTime / 2), at least a millisecond (tickTime 1 would spin).
+        let at = now + (self.cfg.tick_ms / 2).max(1);
         self.schedule(
             at,
             Event::LeaderTick {
@@ -844,7 +845,7 @@ impl World {
             }
         }
         let generation = self.servers[s].role_generation;
-        let at = now + self.cfg.tick_ms / 2;
+        let at = now + (self.cfg.tick_ms / 2).max(1);
         self.schedule(
             at,
             Event::LeaderTick {
@@ -2129,12 +2130,22 @@ impl World {
         let epoch = self.servers[s].epoch;
         self.send(
             conn,
-            node,
+            node.clone(),
             Msg::NewLeader {
                 epoch,
                 image: Box::new(image),
             },
         );
+        // LearnerHandler.syncFollower queues the proposals still outstanding after the
+        // snapshot, so the learner can ACK them and apply them when their COMMIT comes.
+        let outstanding: Vec<(TxnHeader, Txn)> = self.servers[s]
+            .proposals
+            .values()
+            .map(|p| (p.hdr, p.txn.clone()))
+            .collect();
+        for (hdr, txn) in outstanding {
+            self.send(conn, node.clone(), Msg::Proposal { hdr, txn });
+        }
     }
 
     fn leader_on_ack_new_leader(&mut self, s: usize, conn: ConnId) {

@@ -25,7 +25,7 @@ use crate::ids::SessionId;
 use crate::net::{ConnId, LatencySource, MsgId, Network, Rule, RuleEffect, Sent};
 use crate::profile::{Level, Profile, TrackerClock};
 use crate::queue::EventQueue;
-use crate::scenario::{Action, ActionKind, Endpoint, Scenario};
+use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
 use crate::server::Server;
 use crate::trace::{EventKind, LogLine, Node, Trace, TraceHasher};
 
@@ -87,7 +87,6 @@ pub struct Config {
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Event {
-    Action(usize),
     StartServer(usize),
     Deliver(MsgId),
     ClientWake { client: usize, generation: u64 },
@@ -153,7 +152,9 @@ pub struct World {
     pub(crate) trace: Trace,
     /// The scenario this world was built from (its actions are in `actions`).
     base: Scenario,
+    /// Every action, in time order; `next_action` is the first that has not run yet.
     actions: Vec<Action>,
+    next_action: usize,
     until_ms: u64,
     pub(crate) sessions: Vec<SessionRecord>,
     session_index: BTreeMap<SessionId, Vec<usize>>,
@@ -227,6 +228,7 @@ impl World {
                 narration: scenario.narration.clone(),
             },
             actions: scenario.actions.clone(),
+            next_action: 0,
             until_ms: scenario.until_ms,
             sessions: Vec::new(),
             session_index: BTreeMap::new(),
@@ -241,10 +243,9 @@ impl World {
                 w.schedule_start(i, at);
             }
         }
-        for i in 0..w.actions.len() {
-            let at = w.actions[i].at_ms;
-            w.schedule(at, Event::Action(i));
-        }
+        // Actions run in time order; the scenario format already requires it, and a stable
+        // sort keeps equal times in list order for scenarios built in code.
+        w.actions.sort_by_key(|a| a.at_ms);
         w
     }
 
@@ -278,11 +279,31 @@ impl World {
 
     /// When the next event is due, if any.
     pub fn next_event_ms(&self) -> Option<u64> {
-        self.queue.peek_ms()
+        let event = self.queue.peek_ms();
+        let action = self.actions.get(self.next_action).map(|a| a.at_ms);
+        match (event, action) {
+            (Some(e), Some(a)) => Some(e.min(a)),
+            (e, a) => e.or(a),
+        }
     }
 
-    /// Pops and applies one event. Returns false when nothing is left to do.
+    /// Applies one event, or the next action of the scenario. Within a millisecond, actions
+    /// come after every event of that millisecond (and after the events they cause there), so
+    /// an action applied by hand at the current time, once the world has run up to it, replays
+    /// exactly from the shared scenario. Returns false when nothing is left to do.
     pub fn step(&mut self) -> bool {
+        let action_at = self.actions.get(self.next_action).map(|a| a.at_ms);
+        let event_at = self.queue.peek_ms();
+        if let Some(a) = action_at {
+            if event_at.is_none_or(|e| a < e) {
+                let i = self.next_action;
+                self.next_action += 1;
+                self.now_ms = self.now_ms.max(a);
+                self.events_processed += 1;
+                self.run_action(i);
+                return true;
+            }
+        }
         let Some((at_ms, event)) = self.queue.pop() else {
             return false;
         };
@@ -311,16 +332,31 @@ impl World {
         self.run_until(until);
     }
 
-    /// Applies an action now (the UI's palette): it is appended to the action log at the
-    /// current virtual time, so the session can be shared as a scenario.
+    /// Applies an action now (the UI's palette), checked as the scenario format would check it
+    /// within `Limits::NATIVE`; see [`World::apply_within`].
     pub fn apply(&mut self, kind: ActionKind) -> Result<(), ActionError> {
+        self.apply_within(kind, &Limits::NATIVE)
+    }
+
+    /// Applies an action at the current virtual time and records it there, so what was built
+    /// by hand can be shared as a scenario and replays to the same trace. First everything due
+    /// at this millisecond runs (actions come last in a millisecond); then the action is checked
+    /// as part of the scenario it would make (within `limits`), so a link made of it opens.
+    pub fn apply_within(&mut self, kind: ActionKind, limits: &Limits) -> Result<(), ActionError> {
         self.validate_action(&kind)?;
-        self.actions.push(Action {
-            at_ms: self.now_ms,
-            kind,
-        });
-        let idx = self.actions.len() - 1;
-        self.run_action(idx);
+        let now = self.now_ms;
+        self.run_until(now);
+        let action = Action { at_ms: now, kind };
+        let mut candidate = self.to_scenario();
+        candidate.actions.insert(self.next_action, action.clone());
+        candidate.until_ms = candidate.until_ms.max(now);
+        candidate
+            .validate(limits)
+            .map_err(|e| ActionError(e.to_string()))?;
+        self.actions.insert(self.next_action, action);
+        let i = self.next_action;
+        self.next_action += 1;
+        self.run_action(i);
         Ok(())
     }
 
@@ -333,9 +369,8 @@ impl World {
     /// applied since (they are recorded at the virtual time they were applied), and an end no
     /// earlier than now. Sharing it as a link reproduces what the user built.
     pub fn to_scenario(&self) -> Scenario {
-        let mut actions = self.actions.clone();
-        // Stable: equal times keep the order in which they were given.
-        actions.sort_by_key(|a| a.at_ms);
+        // Already in time order: applied actions are inserted where they ran.
+        let actions = self.actions.clone();
         let last = actions.last().map(|a| a.at_ms).unwrap_or(0);
         let clients = self
             .clients
@@ -387,7 +422,6 @@ impl World {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::Action(i) => self.run_action(i),
             Event::StartServer(s) => self.start_server(s),
             Event::Deliver(id) => self.deliver(id),
             Event::ClientWake { client, generation } => {

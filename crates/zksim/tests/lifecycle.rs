@@ -467,16 +467,19 @@ fn actions_applied_by_hand_are_checked_not_trusted() {
         password: None,
     })
     .unwrap();
-    w.apply(ActionKind::Create {
+    // A path the scenario format refuses is refused here too, so every shared link opens.
+    let create = |path: &str| ActionKind::Create {
         client: "a".into(),
-        path: "no/slash".into(),
+        path: path.into(),
         data: String::new(),
         ephemeral: false,
         sequential: false,
-    })
-    .unwrap();
+    };
+    let e = w.apply(create("no/slash")).unwrap_err();
+    assert!(e.0.contains("path must start with /"), "{e}");
+    w.apply(create("/missing/child")).unwrap();
     w.run();
     let r = report(&w);
-    // Prep looks the parent up before it validates the path (pRequest2TxnCreate).
     assert_eq!(codes(&r, "a"), vec![Some(zksim::codes::NONODE)]);
+    assert_eq!(w.actions().len(), 2);
 }

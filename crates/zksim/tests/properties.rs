@@ -33,25 +33,40 @@ impl Prng {
 
 const PATHS: [&str; 4] = ["/a", "/b", "/a/c", "/svc"];
 
-fn base(version: Version, seed: u64, servers: u8, clients: usize) -> Scenario {
+fn base(version: Version, seed: u64, servers: u8, clients: usize, r: &mut Prng) -> Scenario {
+    // Mostly ordinary settings, sometimes extreme ones (tickTime 1, zero latency, the 3.4.5
+    // 0xff window edges, clocks far apart), which must not hang or panic either.
+    let tick_ms = match r.below(24) {
+        0 => 1,
+        1 => 7,
+        2..=5 => 2000,
+        _ => 200,
+    };
+    let lat_min = [1, 1, 0, 3][r.below(4) as usize];
+    let lat_max = lat_min + [0, 4, 50][r.below(3) as usize];
+    let epoch_ms = [1_700_000_000_000i64, (1 << 40) + (1 << 39) - 500, 1_000][r.below(3) as usize];
     Scenario {
         name: None,
         description: None,
         version,
         seed,
-        tick_ms: 200,
-        min_session_timeout_ms: 400,
-        max_session_timeout_ms: 4000,
-        epoch_ms: 1_700_000_000_000,
-        latency_ms: (1, 5),
+        tick_ms,
+        min_session_timeout_ms: 2 * tick_ms,
+        max_session_timeout_ms: 20 * tick_ms,
+        epoch_ms,
+        latency_ms: (lat_min, lat_max),
         init_limit: 10,
         sync_limit: 5,
         servers: (1..=servers)
             .map(|id| ServerSpec {
                 id,
-                clock_offset_ms: 0,
+                clock_offset_ms: [0, 0, 1, -86_400_000][(id as usize + seed as usize) % 4],
                 uptime_ms: (id as i64) * 1000,
-                start_ms: Some(0),
+                start_ms: if (id as u64 + seed) % 5 == 0 {
+                    None
+                } else {
+                    Some(0)
+                },
             })
             .collect(),
         clients: (0..clients)
@@ -166,52 +181,54 @@ fn random_action(r: &mut Prng, servers: u8, clients: usize) -> ActionKind {
     }
 }
 
+/// No run may do more than this many events (a spin at one instant would never end).
+const EVENTS_MAX: u64 = 2_000_000;
+
 fn run_case(version: Version, seed: u64) {
     let mut r = Prng(seed);
     let servers = [1u8, 3, 3, 5][r.below(4) as usize];
     let clients = 1 + r.below(4) as usize;
-    let sc = base(version, seed, servers, clients);
+    let sc = base(version, seed, servers, clients, &mut r);
     let mut w = World::new(&sc, false);
     let mut st = InvariantState::default();
-    let mut log: Vec<(u64, ActionKind)> = Vec::new();
     let n_actions = 10 + r.below(30);
     let mut t = 0;
-    for _ in 0..n_actions {
-        t += r.below(1500);
+    // Steps to `until`, checking after every event; a failure prints a scenario that replays
+    // the run with `zksim run --log`.
+    let step_to = |w: &mut World, st: &mut InvariantState, until: u64| {
         while let Some(at) = w.next_event_ms() {
-            if at > t {
+            if at > until {
                 break;
             }
             w.step();
-            if let Err(e) = w.check_invariants(&mut st) {
+            let problem = match w.check_invariants(st) {
+                Err(e) => Some(e),
+                Ok(()) if w.events_processed() >= EVENTS_MAX => Some("runaway".to_string()),
+                Ok(()) => None,
+            };
+            if let Some(e) = problem {
                 panic!(
-                    "{version:?} seed {seed}: {e} at {} ms after {log:?}",
-                    w.now_ms()
+                    "{version:?} seed {seed}: {e} at {} ms; replay:\n{}",
+                    w.now_ms(),
+                    w.to_scenario().to_json()
                 );
             }
         }
-        w.run_until(t);
-        let a = random_action(&mut r, servers, clients);
-        log.push((t, a.clone()));
+        w.run_until(until);
+    };
+    for _ in 0..n_actions {
+        t += r.below(1500);
+        step_to(&mut w, &mut st, t);
         // Actions the world refuses (unknown names) are fine; none should panic.
-        let _ = w.apply(a);
-        if let Err(e) = w.check_invariants(&mut st) {
-            panic!("{version:?} seed {seed}: {e} right after {log:?}");
-        }
-    }
-    let end = t + 20_000;
-    while let Some(at) = w.next_event_ms() {
-        if at > end {
-            break;
-        }
-        w.step();
+        let _ = w.apply(random_action(&mut r, servers, clients));
         if let Err(e) = w.check_invariants(&mut st) {
             panic!(
-                "{version:?} seed {seed}: {e} at {} ms after {log:?}",
-                w.now_ms()
+                "{version:?} seed {seed}: {e} right after an action; replay:\n{}",
+                w.to_scenario().to_json()
             );
         }
     }
+    step_to(&mut w, &mut st, t + 20_000);
 }
 
 #[test]
