@@ -294,15 +294,15 @@ impl World {
     pub fn step(&mut self) -> bool {
         let action_at = self.actions.get(self.next_action).map(|a| a.at_ms);
         let event_at = self.queue.peek_ms();
-        if let Some(a) = action_at {
-            if event_at.is_none_or(|e| a < e) {
-                let i = self.next_action;
-                self.next_action += 1;
-                self.now_ms = self.now_ms.max(a);
-                self.events_processed += 1;
-                self.run_action(i);
-                return true;
-            }
+        if let Some(a) = action_at
+            && event_at.is_none_or(|e| a < e)
+        {
+            let i = self.next_action;
+            self.next_action += 1;
+            self.now_ms = self.now_ms.max(a);
+            self.events_processed += 1;
+            self.run_action(i);
+            return true;
         }
         let Some((at_ms, event)) = self.queue.pop() else {
             return false;
