@@ -62,7 +62,7 @@ fn base(version: Version, seed: u64, servers: u8, clients: usize, r: &mut Prng) 
                 id,
                 clock_offset_ms: [0, 0, 1, -86_400_000][(id as usize + seed as usize) % 4],
                 uptime_ms: (id as i64) * 1000,
-                start_ms: if (id as u64 + seed) % 5 == 0 {
+                start_ms: if (id as u64 + seed).is_multiple_of(5) {
                     None
                 } else {
                     Some(0)
