@@ -65,6 +65,14 @@ pub const STORIES: &[Story] = &[
         json: include_str!("../gallery/zookeeper-2886-fixed.json"),
     },
     Story {
+        id: "clock-jump-3.4.6",
+        json: include_str!("../gallery/clock-jump-3.4.6.json"),
+    },
+    Story {
+        id: "clock-jump-3.4.14",
+        json: include_str!("../gallery/clock-jump-3.4.14.json"),
+    },
+    Story {
         id: "leader-failover",
         json: include_str!("../gallery/leader-failover.json"),
     },
