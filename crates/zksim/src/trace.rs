@@ -336,6 +336,12 @@ impl Trace {
         self.keep
     }
 
+    /// Starts or stops keeping events (and formatting their log lines); the hash is the same
+    /// either way.
+    pub fn set_keep_events(&mut self, keep: bool) {
+        self.keep = keep;
+    }
+
     /// Records one event. The hash covers the typed content only; the log line and the
     /// explanation are rendered (by `render`) only when events are kept, so a hash-only run
     /// formats no strings.

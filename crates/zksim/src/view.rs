@@ -169,6 +169,10 @@ impl World {
 
     pub fn session_views(&self) -> Vec<SessionView> {
         let leader = self.tracker_server();
+        let mut minted: std::collections::BTreeMap<SessionId, usize> = Default::default();
+        for r in &self.sessions {
+            *minted.entry(r.id).or_default() += 1;
+        }
         self.sessions
             .iter()
             .map(|r| {
@@ -194,7 +198,7 @@ impl World {
                     expires_in_ms: entry
                         .filter(|_| open)
                         .and_then(|(l, e)| e.expires_at_ms.map(|b| b - self.tracker_clock_ms(l))),
-                    collides: self.sessions.iter().filter(|o| o.id == r.id).count() > 1,
+                    collides: minted.get(&r.id).copied().unwrap_or(0) > 1,
                 }
             })
             .collect()

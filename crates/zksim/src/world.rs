@@ -408,6 +408,12 @@ impl World {
         &self.trace
     }
 
+    /// Keep trace events (with their log lines and explanations) from now on, or only hash
+    /// them: a look-ahead run that only makes checkpoints need not format anything.
+    pub fn set_keep_trace(&mut self, keep: bool) {
+        self.trace.set_keep_events(keep);
+    }
+
     pub fn trace_hash(&self) -> String {
         self.trace.hash_hex()
     }

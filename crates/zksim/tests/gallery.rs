@@ -219,7 +219,11 @@ fn a_world_built_by_hand_replays_from_its_scenario_and_link() {
 #[test]
 fn zookeeper_2774_a_wall_clock_step_keeps_a_dead_session_alive_before_3_4_11() {
     let (_, r) = story("clock-jump-3.4.6");
-    assert_eq!(codes(&r, "watcher"), vec![Some(OK)], "the dead worker's lock is still there");
+    assert_eq!(
+        codes(&r, "watcher"),
+        vec![Some(OK)],
+        "the dead worker's lock is still there"
+    );
     assert_eq!(r["sessions"][0]["state"], "open");
     let (_, r) = story("clock-jump-3.4.14");
     assert_eq!(codes(&r, "watcher"), vec![Some(NONODE)]);
