@@ -3,15 +3,15 @@
 //! A Yew (CSR) app over the `zksim` core, compiled to WebAssembly by trunk. `main.rs` only
 //! renders [`App`]; the components live here so `web/tests/` can mount them in a real browser.
 //!
-//! The page is at the foundation stage: it shows one real value the core computes in wasm (the
-//! session-ID seed of a server, version by version). The simulated ensemble comes later; nothing
-//! on the page pretends otherwise.
-//!
-//! Logic that needs no browser sits in plain modules ([`seed`]); components only render it and
-//! turn DOM events into calls on it.
+//! The store ([`state`]) owns the world, its checkpoints and the log, and knows nothing of the
+//! browser; [`acts`] turns the palette's form into scenario actions; [`fmt`] formats times and
+//! IDs. Components ([`components`]) render read-only views of the world and send actions back.
 
+pub mod acts;
 pub mod components;
+pub mod fmt;
 pub mod seed;
+pub mod state;
 
 pub use components::app::App;
 pub use components::seed_widget::SeedWidget;

@@ -10,8 +10,8 @@ use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlInputElement, InputEvent, InputEventInit, MouseEvent, MouseEventInit};
+use zksim_web::SeedWidget;
 use zksim_web::seed::{Outcome, SeedAction, SeedForm, SeedInput};
-use zksim_web::{App, SeedWidget};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -72,10 +72,9 @@ async fn click(host: &Element, selector: &str) {
 }
 
 #[wasm_bindgen_test]
-async fn page_names_itself_and_says_it_is_work_in_progress() {
-    let host = mount::<App>().await;
-    assert_eq!(text(&host, "h1"), "zksim");
-    assert!(text(&host, ".status").contains("Work in progress"));
+async fn seed_widget_mounts_on_its_own() {
+    let host = mount::<SeedWidget>().await;
+    assert_eq!(text(&host, "h2"), "Session ID seed");
     assert!(host.query_selector(".seed-widget").unwrap().is_some());
 }
 

@@ -1,26 +1,574 @@
-//! The page.
+//! The page: header (story, version, share, theme, help), the transport bar, the ensemble with
+//! its side panel, and the tabs below. It owns the store ([`Playground`]) and the browser's
+//! side of things: the play interval, idle precompute, keyboard shortcuts, the URL fragment
+//! (`#s=1.…&t=…`, `#story=<id>`, `#empty=<version>`) with back and forward, and the clipboard.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_render::{AnimationFrame, request_animation_frame};
+use gloo_timers::callback::Interval;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
+use zksim::gallery::STORIES;
 
-use super::seed_widget::SeedWidget;
+use super::Props;
+use super::buckets::Buckets;
+use super::datatree::DataTree;
+use super::ensemble::Ensemble;
+use super::log::Log;
+use super::palette::Palette;
+use super::sequence::Sequence;
+use super::sessions::Sessions;
+use super::side::{Details, Narration};
+use crate::fmt::secs;
+use crate::state::{Action, Banner, Engine, Playground, SPEEDS, Source};
+
+/// The story a page without a link opens: two servers mint the same session ID.
+pub const DEFAULT_STORY: &str = "collision-3.4.5";
+pub const VERSIONS: &[&str] = &["3.4.5", "3.4.6", "3.4.14", "3.5.10", "3.6"];
+/// While playing, the tables and side panels re-render once in this many frames.
+const SLOW_PANEL_FRAMES: u64 = 4;
+/// Idle precompute interval, in wall ms.
+const PRECOMPUTE_MS: u32 = 30;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn now_wall_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+fn location_hash() -> String {
+    window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+fn push_hash(hash: &str) {
+    if let Some(h) = window().and_then(|w| w.history().ok()) {
+        let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash));
+    }
+}
+
+/// What a fragment asks for: an engine, or why it cannot be opened.
+pub fn open_fragment(hash: &str) -> Result<Engine, String> {
+    let frag = hash.trim_start_matches('#');
+    if frag.is_empty() {
+        return Engine::story(DEFAULT_STORY).ok_or_else(|| "the default story is missing".into());
+    }
+    if let Some(id) = frag.strip_prefix("story=") {
+        return Engine::story(id).ok_or_else(|| {
+            format!(
+                "there is no gallery story {:?}",
+                id.chars().take(60).collect::<String>()
+            )
+        });
+    }
+    if let Some(v) = frag.strip_prefix("empty=") {
+        let v = VERSIONS.iter().find(|x| **x == v).copied().unwrap_or("3.6");
+        return Ok(Engine::empty(v));
+    }
+    Engine::from_link(frag).map_err(|e| e.to_string())
+}
+
+fn bad_link(reason: &str) -> Banner {
+    Banner {
+        error: true,
+        text: format!("This link could not be opened ({reason}). What was open is unchanged."),
+    }
+}
+
+/// The engine the page starts with: the URL's, else the default story (with a banner if the
+/// URL's link is bad).
+fn initial() -> Engine {
+    match open_fragment(&location_hash()) {
+        Ok(e) => e,
+        Err(reason) => {
+            let mut e = Engine::story(DEFAULT_STORY).unwrap_or_else(|| Engine::empty("3.6"));
+            e.banner = Some(bad_link(&reason));
+            e
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Sessions,
+    Buckets,
+    Sequence,
+    Data,
+    Log,
+    About,
+}
+
+const TABS: &[(Tab, &str, &str)] = &[
+    (Tab::Sessions, "sessions", "Session IDs"),
+    (Tab::Buckets, "buckets", "Expiry buckets"),
+    (Tab::Sequence, "sequence", "Sequence"),
+    (Tab::Data, "data", "Data tree"),
+    (Tab::Log, "log", "Log"),
+    (Tab::About, "about", "About the model"),
+];
 
 #[function_component]
 pub fn App() -> Html {
+    let store = use_reducer(|| Playground::new(initial()));
+    let tab = use_state(|| Tab::Sessions);
+    let help = use_state(|| false);
+    let theme = use_state(|| "auto".to_string());
+    let share_url = use_state(|| None::<String>);
+    // The fragment now on screen, so our own pushState and repeated events are not reopened.
+    let loaded_hash = use_mut_ref(location_hash);
+    let dispatcher = store.dispatcher();
+    // One callback for the page's lifetime, so panels whose data did not change skip rendering.
+    let dispatch = {
+        let d = dispatcher.clone();
+        (*use_memo((), move |_| Callback::from(move |a: Action| d.dispatch(a)))).clone()
+    };
+    let (playing, precomputing, engine_ptr) = {
+        let e = store.engine.borrow();
+        (
+            e.playing,
+            e.precomputed_ms() < e.until_ms(),
+            Rc::as_ptr(&store.engine) as usize,
+        )
+    };
+
+    // Play: advance virtual time by elapsed wall time x speed, once per animation frame (so
+    // ticks never queue up behind a slow frame). wasm-bindgen defers freeing a closure that is
+    // running, so the frame handle may be dropped from inside its own callback.
+    {
+        let d = dispatcher.clone();
+        use_effect_with(playing, move |playing| {
+            let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+            let alive = Rc::new(Cell::new(*playing));
+            fn schedule(
+                handle: Rc<RefCell<Option<AnimationFrame>>>,
+                alive: Rc<Cell<bool>>,
+                d: UseReducerDispatcher<Playground>,
+                last: f64,
+            ) {
+                let (next, still) = (handle.clone(), alive.clone());
+                let frame = request_animation_frame(move |now| {
+                    if !still.get() {
+                        return;
+                    }
+                    d.dispatch(Action::Tick((now - last).max(0.0)));
+                    if still.get() {
+                        schedule(next, still, d, now);
+                    }
+                });
+                *handle.borrow_mut() = Some(frame);
+            }
+            if *playing {
+                schedule(handle.clone(), alive.clone(), d, now_wall_ms());
+            }
+            move || {
+                alive.set(false);
+                handle.borrow_mut().take();
+            }
+        });
+    }
+    // Idle: the precompute leaves checkpoints ahead, so seeking is fast.
+    {
+        let d = dispatcher.clone();
+        use_effect_with(
+            (playing, precomputing, engine_ptr),
+            move |(playing, more, _)| {
+                let timer = (!playing && *more)
+                    .then(|| Interval::new(PRECOMPUTE_MS, move || d.dispatch(Action::Precompute)));
+                move || drop(timer)
+            },
+        );
+    }
+    // Back and forward, and links pasted into the address bar.
+    {
+        let d = dispatcher.clone();
+        let loaded = loaded_hash.clone();
+        use_effect_with((), move |_| {
+            let on_nav = move |_: &web_sys::Event| {
+                let hash = location_hash();
+                if *loaded.borrow() == hash {
+                    return;
+                }
+                match open_fragment(&hash) {
+                    Ok(e) => {
+                        *loaded.borrow_mut() = hash;
+                        d.dispatch(Action::Open(Box::new(e)));
+                    }
+                    Err(reason) => d.dispatch(Action::Banner(Some(bad_link(&reason)))),
+                }
+            };
+            let listeners = window().map(|w| {
+                let on_nav = Rc::new(on_nav);
+                let a = on_nav.clone();
+                (
+                    EventListener::new(&w, "hashchange", move |e| a(e)),
+                    EventListener::new(&w, "popstate", move |e| on_nav(e)),
+                )
+            });
+            move || drop(listeners)
+        });
+    }
+    // Keyboard shortcuts.
+    {
+        let d = dispatcher.clone();
+        let help = help.clone();
+        use_effect_with((), move |_| {
+            let listener = window().map(|w| {
+                EventListener::new_with_options(
+                    &w,
+                    "keydown",
+                    EventListenerOptions::enable_prevent_default(),
+                    move |e| {
+                        let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                            return;
+                        };
+                        if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                            return;
+                        }
+                        let tag = e
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .map(|el| el.tag_name())
+                            .unwrap_or_default();
+                        let typing = matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT");
+                        let key = e.key();
+                        if typing && key != "Escape" {
+                            return;
+                        }
+                        let action = match key.as_str() {
+                            " " => Some(Action::TogglePlay),
+                            "ArrowRight" if e.shift_key() => Some(Action::StepInteresting),
+                            "ArrowRight" => Some(Action::StepEvent),
+                            "ArrowLeft" if e.shift_key() => Some(Action::Nudge(-10_000)),
+                            "ArrowLeft" => Some(Action::Nudge(-1_000)),
+                            "Home" => Some(Action::Seek(0)),
+                            "End" => Some(Action::Seek(u64::MAX)),
+                            "]" | "+" => Some(Action::SpeedStep(1)),
+                            "[" | "-" => Some(Action::SpeedStep(-1)),
+                            "?" => {
+                                help.set(!*help);
+                                None
+                            }
+                            "Escape" => {
+                                help.set(false);
+                                Some(Action::Select(None))
+                            }
+                            _ => return,
+                        };
+                        e.prevent_default();
+                        if let Some(a) = action {
+                            d.dispatch(a);
+                        }
+                    },
+                )
+            });
+            move || drop(listener)
+        });
+    }
+    // Theme: auto follows prefers-color-scheme; light and dark override it.
+    {
+        use_effect_with((*theme).clone(), |t| {
+            if let Some(root) = window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = root.set_attribute("data-theme", t);
+            }
+        });
+    }
+
+    let engine = store.engine.borrow();
+    let props = Props {
+        store: (*store).clone(),
+        dispatch: dispatch.clone(),
+    };
+    let now = engine.now_ms();
+    let until = engine.until_ms().max(1);
+    let computed_pct = 100.0 * engine.precomputed_ms().min(until) as f64 / until as f64;
+    let current_story = match engine.source {
+        Source::Story(id) => id,
+        _ => "",
+    };
+
+    let onstory = {
+        let d = dispatch.clone();
+        let loaded = loaded_hash.clone();
+        Callback::from(move |e: Event| {
+            let id = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Some(engine) = Engine::story(&id) {
+                let hash = format!("#story={id}");
+                push_hash(&hash);
+                *loaded.borrow_mut() = hash;
+                d.emit(Action::Open(Box::new(engine)));
+            }
+        })
+    };
+    let version = use_state(|| "3.6".to_string());
+    let onversion = {
+        let version = version.clone();
+        Callback::from(move |e: Event| {
+            version.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let onempty = {
+        let d = dispatch.clone();
+        let loaded = loaded_hash.clone();
+        let version = version.clone();
+        Callback::from(move |_| {
+            let hash = format!("#empty={}", *version);
+            push_hash(&hash);
+            *loaded.borrow_mut() = hash;
+            d.emit(Action::Open(Box::new(Engine::empty(&version))));
+        })
+    };
+    let onshare = {
+        let store = store.clone();
+        let loaded = loaded_hash.clone();
+        let share_url = share_url.clone();
+        Callback::from(move |_| {
+            let frag = store.engine.borrow().share_fragment();
+            let hash = format!("#{frag}");
+            push_hash(&hash);
+            *loaded.borrow_mut() = hash;
+            let href = window()
+                .and_then(|w| w.location().href().ok())
+                .unwrap_or_default();
+            if let Some(w) = window() {
+                let clip = w.navigator().clipboard();
+                let promise = clip.write_text(&href);
+                // Without permission the copy fails; the link is in the field below anyway.
+                let ignore = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
+                let _ = promise.catch(&ignore);
+                // One small closure per click on Share: JS may call it any time later.
+                ignore.forget();
+            }
+            share_url.set(Some(href));
+        })
+    };
+    let ontheme = {
+        let theme = theme.clone();
+        Callback::from(move |_| {
+            let next = match theme.as_str() {
+                "auto" => "dark",
+                "dark" => "light",
+                _ => "auto",
+            };
+            theme.set(next.to_string());
+        })
+    };
+    let onhelp = {
+        let help = help.clone();
+        Callback::from(move |_| help.set(!*help))
+    };
+    let onplay = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::TogglePlay))
+    };
+    let onstep = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::StepEvent))
+    };
+    let onnext = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::StepInteresting))
+    };
+    let onrewind = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Seek(0)))
+    };
+    let onspeed = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Ok(s) = v.parse::<f64>() {
+                d.emit(Action::SetSpeed(s));
+            }
+        })
+    };
+    let onscrub = {
+        let d = dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            if let Ok(t) = v.parse::<u64>() {
+                d.emit(Action::Seek(t));
+            }
+        })
+    };
+    let ondismiss = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Banner(None)))
+    };
+
+    // While playing, the tables and side panels follow every few frames; the ensemble (with its
+    // moving messages) every frame. Paused, everything shows at once.
+    let slow = Props {
+        store: Playground {
+            engine: store.engine.clone(),
+            revision: if playing {
+                store.revision - store.revision % SLOW_PANEL_FRAMES
+            } else {
+                store.revision
+            },
+        },
+        dispatch: dispatch.clone(),
+    };
+    let tab_body = match *tab {
+        Tab::Sessions => html! { <Sessions ..slow.clone() /> },
+        Tab::Buckets => html! { <Buckets ..slow.clone() /> },
+        Tab::Sequence => html! { <Sequence ..slow.clone() /> },
+        Tab::Data => html! { <DataTree ..slow.clone() /> },
+        Tab::Log => html! { <Log ..slow.clone() /> },
+        Tab::About => about(),
+    };
+    let tabs = TABS.iter().map(|(t, id, label)| {
+        let tab = tab.clone();
+        let t = *t;
+        let selected = *tab == t;
+        html! {
+            <button role="tab" id={format!("tab-{id}")} aria-selected={selected.to_string()}
+                    class={classes!("tab", selected.then_some("active"))}
+                    onclick={Callback::from(move |_| tab.set(t))}>{ *label }</button>
+        }
+    });
+    let speed = engine.speed;
+    let palette_servers: Rc<Vec<u8>> = Rc::new(
+        engine
+            .world()
+            .server_views()
+            .iter()
+            .map(|s| s.myid)
+            .collect(),
+    );
+    let palette_clients: Rc<Vec<String>> = Rc::new(
+        engine
+            .world()
+            .client_views()
+            .into_iter()
+            .map(|c| c.name)
+            .collect(),
+    );
+    let hash = engine.world().trace_hash();
+
     html! {
-        <main class="page">
-            <header class="masthead">
+        <div class="app" data-playing={playing.to_string()}>
+            <header class="topbar">
                 <h1>{ "zksim" }</h1>
-                <p class="tagline">
-                    { "A ZooKeeper session playground: the session machinery of ZooKeeper 3.4.5 \
-                       to 3.6, on a virtual clock, in your browser." }
-                </p>
-                <p class="status">
-                    { "Work in progress. The simulated ensemble is not here yet; what this page \
-                       shows today is one real computation of the zksim core, running as \
-                       WebAssembly." }
-                </p>
+                <label class="field-inline">{ "Story " }
+                    <select aria-label="Gallery story" onchange={onstory} class="story-select"
+                            key={format!("story-{current_story}")}>
+                        if current_story.is_empty() {
+                            <option value="" selected=true>{ match engine.source {
+                                Source::Link => "(opened from a link)",
+                                _ => "(empty ensemble)",
+                            } }</option>
+                        }
+                        { for STORIES.iter().map(|s| html! {
+                            <option value={s.id} selected={current_story == s.id}>{ s.id }</option>
+                        }) }
+                    </select>
+                </label>
+                <span class="field-inline">{ "or an empty ensemble of " }
+                    <select aria-label="Version profile" onchange={onversion}>
+                        { for VERSIONS.iter().map(|v| html! {
+                            <option value={*v} selected={*version == *v}>{ *v }</option>
+                        }) }
+                    </select>
+                    <button onclick={onempty}>{ "Start empty" }</button>
+                </span>
+                <span class="spacer"></span>
+                <button class="primary" onclick={onshare} aria-label="Share: copy a link to this scenario and moment">{ "Share" }</button>
+                <button onclick={ontheme} aria-label={format!("Theme: {}", *theme)} title="Light, dark or automatic">
+                    { match theme.as_str() { "dark" => "☾ dark", "light" => "☀ light", _ => "◐ auto" } }
+                </button>
+                <button onclick={onhelp} aria-label="Keyboard shortcuts" aria-expanded={help.to_string()}>{ "?" }</button>
             </header>
-            <SeedWidget />
-        </main>
+            if let Some(b) = &engine.banner {
+                <div class={classes!("banner", b.error.then_some("error"))} role="alert">
+                    <span>{ &b.text }</span>
+                    <button class="link-button" onclick={ondismiss} aria-label="Dismiss">{ "×" }</button>
+                </div>
+            }
+            if let Some(url) = &*share_url {
+                <div class="share-row">
+                    <label for="share-url">{ "Link copied (or copy it here):" }</label>
+                    <input id="share-url" type="text" readonly=true value={url.clone()} />
+                </div>
+            }
+            <div class="transport" role="toolbar" aria-label="Playback">
+                <button onclick={onrewind} aria-label="Rewind to the start" title="Home">{ "↺ Start" }</button>
+                <button class="primary play" onclick={onplay} aria-label={if playing { "Pause" } else { "Play" }}
+                        title="Space">{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
+                <button onclick={onstep} aria-label="Step one event" title="→">{ "Step" }</button>
+                <button onclick={onnext} aria-label="Next interesting event" title="Shift+→">{ "Next ★" }</button>
+                <label class="field-inline">{ "Speed " }
+                    <select aria-label="Speed" onchange={onspeed} key={format!("speed-{speed}")}>
+                        { for SPEEDS.iter().map(|s| html! {
+                            <option value={s.to_string()} selected={(speed - s).abs() < 1e-9}>{ format!("{s}x") }</option>
+                        }) }
+                    </select>
+                </label>
+                <input type="range" class="scrubber" aria-label="Time" min="0" max={until.to_string()}
+                       step="1" value={now.to_string()} oninput={onscrub}
+                       style={format!("--computed:{computed_pct:.1}%")} />
+                <span class="clock" aria-label="Virtual time"><span class="now">{ secs(now) }</span>{ format!(" / {}", secs(until)) }</span>
+                <span class="hash" title="Trace hash of everything up to now: the same run gives the same hash everywhere">
+                    { "trace " }<code class="trace-hash">{ hash }</code>
+                </span>
+            </div>
+            <main class="stage">
+                <Ensemble ..props.clone() />
+                <aside class="side">
+                    <Narration ..slow.clone() />
+                    <Details ..slow.clone() />
+                    <Palette servers={palette_servers} clients={palette_clients}
+                             dispatch={dispatch.clone()} />
+                </aside>
+            </main>
+            <section class="panel tabs">
+                <div role="tablist" aria-label="Views">{ for tabs }</div>
+                <div role="tabpanel">{ tab_body }</div>
+            </section>
+            if *help {
+                <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
+                    <h2 id="help-title">{ "Keyboard" }</h2>
+                    <dl class="keys">
+                        <dt><kbd>{ "Space" }</kbd></dt><dd>{ "play / pause" }</dd>
+                        <dt><kbd>{ "→" }</kbd></dt><dd>{ "step one event" }</dd>
+                        <dt><kbd>{ "Shift" }</kbd>{ "+" }<kbd>{ "→" }</kbd></dt><dd>{ "next interesting event" }</dd>
+                        <dt><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "Shift" }</kbd>{ "+" }<kbd>{ "←" }</kbd></dt><dd>{ "back 1 s / 10 s" }</dd>
+                        <dt><kbd>{ "Home" }</kbd>{ " / " }<kbd>{ "End" }</kbd></dt><dd>{ "start / end" }</dd>
+                        <dt><kbd>{ "[" }</kbd>{ " / " }<kbd>{ "]" }</kbd></dt><dd>{ "slower / faster" }</dd>
+                        <dt><kbd>{ "?" }</kbd></dt><dd>{ "this help" }</dd>
+                        <dt><kbd>{ "Esc" }</kbd></dt><dd>{ "close, clear the selection" }</dd>
+                    </dl>
+                    <button class="primary" onclick={let help = help.clone(); Callback::from(move |_| help.set(false))}>{ "Close" }</button>
+                </div>
+            }
+        </div>
+    }
+}
+
+/// What the model simplifies, so nobody reads more into it than it claims.
+fn about() -> Html {
+    html! {
+        <section class="tab-body about" aria-label="About the model">
+            <ul>
+                <li>{ "The leader election is modelled by its outcome: once a quorum can talk, the server with the highest (epoch, zxid, myid) leads after the FLE settle time. No notification messages are drawn." }</li>
+                <li>{ "Synchronisation with the leader is always a SNAP: a follower receives the whole tree. DIFF and TRUNC are not modelled." }</li>
+                <li>{ "Reads behind pending writes wait per connection, as in the FinalRequestProcessor's ordering, not per session." }</li>
+                <li>{ "Time is virtual: every server's wall clock and elapsed clock derive from it; nothing reads a real clock. The same scenario gives the same trace, and the same trace hash, natively and here." }</li>
+                <li>{ "Message latency is drawn from the scenario's [min, max] range with a seeded stream per entity. The network never loses a message on its own: partitions hold them like TCP." }</li>
+            </ul>
+        </section>
     }
 }

@@ -1,0 +1,165 @@
+//! A sequence diagram of recent messages: a lane per server and per client involved, one row
+//! per message in the order sent. Click a message to jump to the moment it was sent.
+
+use std::collections::BTreeMap;
+
+use yew::prelude::*;
+use zksim::trace::{EventKind, Node};
+
+use super::Props;
+use super::ensemble::{fx, kind_class};
+use crate::fmt::secs;
+use crate::state::{Action, Selection};
+
+/// Messages shown (the most recent ones).
+pub const ROWS: usize = 36;
+const CLIENT_LANES_MAX: usize = 10;
+const LANE_W: f64 = 92.0;
+const ROW_H: f64 = 19.0;
+const TOP: f64 = 30.0;
+const LEFT: f64 = 74.0;
+
+struct Row {
+    id: u64,
+    from: Node,
+    to: Node,
+    what: &'static str,
+    sent_ms: u64,
+    /// When it arrived (or was dropped), if it did.
+    done_ms: Option<u64>,
+    dropped: bool,
+}
+
+#[function_component]
+pub fn Sequence(props: &Props) -> Html {
+    let engine = props.store.engine.borrow();
+    let world = engine.world();
+    let now = world.now_ms();
+
+    // Walk back through the log for the last ROWS sends, noting arrivals on the way.
+    let mut done: BTreeMap<u64, (u64, bool)> = BTreeMap::new();
+    let mut rows: Vec<Row> = Vec::new();
+    for e in engine.log().iter().rev() {
+        match &e.kind {
+            EventKind::MessageDelivered { id, .. } => {
+                done.insert(*id, (e.at_ms, false));
+            }
+            EventKind::MessageDropped { id, .. } => {
+                done.insert(*id, (e.at_ms, true));
+            }
+            EventKind::MessageSent { id, from, to, what } => {
+                let d = done.get(id).copied();
+                rows.push(Row {
+                    id: *id,
+                    from: from.clone(),
+                    to: to.clone(),
+                    what,
+                    sent_ms: e.at_ms,
+                    done_ms: d.map(|x| x.0),
+                    dropped: d.is_some_and(|x| x.1),
+                });
+                if rows.len() >= ROWS * 2 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    rows.reverse();
+
+    // Lanes: every server, then clients in order of first appearance (capped).
+    let mut lanes: Vec<Node> = world
+        .server_views()
+        .iter()
+        .map(|s| Node::Server(s.myid))
+        .collect();
+    for r in rows.iter().rev() {
+        for n in [&r.from, &r.to] {
+            if matches!(n, Node::Client(_))
+                && !lanes.contains(n)
+                && lanes
+                    .iter()
+                    .filter(|l| matches!(l, Node::Client(_)))
+                    .count()
+                    < CLIENT_LANES_MAX
+            {
+                lanes.push(n.clone());
+            }
+        }
+    }
+    let lane_of = |n: &Node| lanes.iter().position(|l| l == n);
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| lane_of(&r.from).is_some() && lane_of(&r.to).is_some())
+        .collect();
+    let rows = &rows[rows.len().saturating_sub(ROWS)..];
+    let lane_x = |i: usize| LEFT + LANE_W * (i as f64 + 0.5);
+    let width = LEFT + LANE_W * lanes.len() as f64 + 10.0;
+    let height = TOP + ROW_H * rows.len().max(1) as f64 + 14.0;
+
+    let heads = lanes.iter().enumerate().map(|(i, n)| {
+        html! {
+            <g class="lane">
+                <text x={fx(lane_x(i))} y="16" class="lane-name">{ world.node_name(n) }</text>
+                <line x1={fx(lane_x(i))} x2={fx(lane_x(i))} y1="22" y2={fx(height - 4.0)} />
+            </g>
+        }
+    });
+    let arrows = rows.iter().enumerate().map(|(k, r)| {
+        let (Some(a), Some(b)) = (lane_of(&r.from), lane_of(&r.to)) else {
+            return html! {};
+        };
+        let y = TOP + ROW_H * k as f64 + 6.0;
+        let (x1, x2) = (lane_x(a), lane_x(b));
+        let dir = if x2 >= x1 { 1.0 } else { -1.0 };
+        let in_flight = r.done_ms.is_none();
+        let onclick = {
+            let d = props.dispatch.clone();
+            let (t, id) = (r.sent_ms, r.id);
+            Callback::from(move |_| {
+                d.emit(Action::Seek(t));
+                d.emit(Action::Select(Some(Selection::Message(id))));
+            })
+        };
+        let title = format!(
+            "{} {} → {}: {}{}",
+            secs(r.sent_ms),
+            world.node_name(&r.from),
+            world.node_name(&r.to),
+            r.what,
+            match (r.done_ms, r.dropped) {
+                (Some(t), false) => format!(", arrived at {}", secs(t)),
+                (Some(t), true) => format!(", dropped at {}", secs(t)),
+                (None, _) => ", in flight".to_string(),
+            }
+        );
+        let selected = engine.selection == Some(Selection::Message(r.id));
+        html! {
+            <g class={classes!("seq-msg", kind_class(r.what), in_flight.then_some("in-flight"),
+                               r.dropped.then_some("dropped"), selected.then_some("selected"))}
+               data-msg={r.id.to_string()} role="button" tabindex="0" aria-label={title.clone()} {onclick}>
+                <title>{ title }</title>
+                <rect x="0" y={fx(y - 9.0)} width={fx(width)} height={fx(ROW_H)} class="hit" />
+                <text x="4" y={fx(y + 4.0)} class="seq-time">{ secs(r.sent_ms) }</text>
+                <line x1={fx(x1)} y1={fx(y)} x2={fx(x2 - dir * 6.0)} y2={fx(y + 6.0)} />
+                <path d={format!("M{} {} l{} -4 l0 8 z", fx(x2), fx(y + 6.0), fx(-dir * 7.0))} />
+                <text x={fx((x1 + x2) / 2.0)} y={fx(y - 1.0)} class="seq-label">{ r.what }</text>
+            </g>
+        }
+    });
+
+    html! {
+        <section class="tab-body sequence" aria-label="Sequence diagram">
+            <p class="explain">{ format!("The last {} messages up to {}; dashed: still in flight. \
+                Click one to jump to when it was sent.", rows.len(), secs(now)) }</p>
+            <div class="scroll-x">
+                <svg viewBox={format!("0 0 {} {}", fx(width), fx(height))} width={fx(width)}
+                     height={fx(height)} class="sequence-svg" role="img"
+                     aria-label="Recent messages between servers and clients">
+                    { for heads }
+                    { for arrows }
+                </svg>
+            </div>
+        </section>
+    }
+}

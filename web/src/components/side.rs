@@ -1,0 +1,210 @@
+//! The side panel: the story's narration and what just happened (with the Java method that did
+//! it), and the details of whatever is selected.
+
+use yew::prelude::*;
+use zksim::ids::hex;
+use zksim::trace::TraceEvent;
+
+use super::Props;
+use crate::fmt::{date, secs, signed_secs, uptime};
+use crate::state::{Action, Selection};
+
+#[function_component]
+pub fn Narration(props: &Props) -> Html {
+    let engine = props.store.engine.borrow();
+    let world = engine.world();
+    let story = engine.narration();
+    let latest = engine
+        .log()
+        .iter()
+        .rev()
+        // Recent events only: a quiet stretch of pings should not cost a scan of the whole log.
+        .take(5_000)
+        .find(|e| e.kind.is_interesting() && !e.explain.is_empty());
+    html! {
+        <section class="panel narration" aria-labelledby="narration-title" aria-live="polite">
+            <h2 id="narration-title">{ "What is happening" }</h2>
+            if let Some((at, text)) = story {
+                <p class="story-line"><span class="at">{ secs(at) }</span>{ " " }{ text }</p>
+            } else if let Some(name) = &engine.scenario().name {
+                <p class="story-line">{ name }</p>
+            }
+            if let Some(e) = latest {
+                <p class="just-happened">
+                    <span class="at">{ format!("{} {}", secs(e.at_ms), world.node_name(&e.node)) }</span>
+                    { " " }{ &e.explain }
+                </p>
+            }
+        </section>
+    }
+}
+
+fn row(k: &str, v: impl Into<Html>) -> Html {
+    html! { <><dt>{ k }</dt><dd>{ v.into() }</dd></> }
+}
+
+/// The event's typed content, with session IDs in hex as ZooKeeper prints them.
+pub fn kind_text(kind: &zksim::trace::EventKind) -> String {
+    const ID_FIELDS: [&str; 3] = ["session: ", "next_session_id: ", "ephemeral_owner: "];
+    let debug = format!("{kind:?}");
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some((i, field)) = ID_FIELDS
+        .iter()
+        .filter_map(|f| rest.find(f).map(|i| (i, f)))
+        .min_by_key(|(i, _)| *i)
+    {
+        let (head, tail) = rest.split_at(i + field.len());
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .unwrap_or(tail.len());
+        match tail[..end].parse::<i64>() {
+            Ok(id) => out.push_str(&hex(id)),
+            Err(_) => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn event_details(e: &TraceEvent, node: String) -> Html {
+    html! {
+        <dl>
+            { row("at", secs(e.at_ms)) }
+            { row("node", node) }
+            { row("event", kind_text(&e.kind)) }
+            if let Some(l) = &e.log {
+                { row("log", format!("{} {} - {}", l.level.as_str(), l.logger, l.text)) }
+            }
+            { row("why", e.explain.clone()) }
+        </dl>
+    }
+}
+
+#[function_component]
+pub fn Details(props: &Props) -> Html {
+    let engine = props.store.engine.borrow();
+    let world = engine.world();
+    let body = match &engine.selection {
+        None => {
+            html! { <p class="hint">{ "Select a server, client, message, session, znode or log line." }</p> }
+        }
+        Some(Selection::Server(id)) => {
+            match world.server_views().into_iter().find(|s| s.myid == *id) {
+                None => html! { <p class="hint">{ "gone" }</p> },
+                Some(s) => html! {
+                    <dl>
+                        { row("server", format!("s{} ({})", s.myid, s.role.name())) }
+                        { row("serving", s.serving.to_string()) }
+                        { row("epoch · last zxid", format!("{} · 0x{:x}", s.epoch, s.last_zxid)) }
+                        { row("wall clock", date(s.wall_ms)) }
+                        { row("elapsed clock", uptime(s.elapsed_ms)) }
+                        { row("next session ID", s.next_session_id.map(hex).unwrap_or_else(|| "-".into())) }
+                        { row("connections", if s.connections.is_empty() { "none".to_string() } else {
+                            s.connections.iter().map(|(c, id)| format!("{c} ({})", hex(*id))).collect::<Vec<_>>().join(", ") }) }
+                        if !s.touch_table.is_empty() {
+                            { row("touch table", s.touch_table.iter().map(|(id, t)| format!("{} {t}", hex(*id))).collect::<Vec<_>>().join(", ")) }
+                        }
+                        if !s.pending_revalidations.is_empty() {
+                            { row("revalidating", s.pending_revalidations.iter().map(|id| hex(*id)).collect::<Vec<_>>().join(", ")) }
+                        }
+                    </dl>
+                },
+            }
+        }
+        Some(Selection::Client(name)) => {
+            match world.client_views().into_iter().find(|c| c.name == *name) {
+                None => html! { <p class="hint">{ "gone" }</p> },
+                Some(c) => html! {
+                    <dl>
+                        { row("client", c.name.clone()) }
+                        { row("state", format!("{}{}{}", c.state, if c.frozen { ", frozen" } else { "" }, if c.killed { ", killed" } else { "" })) }
+                        { row("server", c.server.map(|s| format!("s{s}")).unwrap_or_else(|| "-".into())) }
+                        { row("session", if c.session_id == 0 { "-".into() } else { hex(c.session_id) }) }
+                        { row("timeouts", format!("session {} · read {} · connect {} ms", c.negotiated_timeout_ms, c.read_timeout_ms, c.connect_timeout_ms)) }
+                        { row("last heard · sent", format!("{} · {}", secs(c.last_heard_ms), secs(c.last_send_ms))) }
+                        { row("pending ops", c.pending_ops.to_string()) }
+                        { row("hosts", c.hosts.iter().map(|h| format!("s{h}")).collect::<Vec<_>>().join(", ")) }
+                        { row("events", c.events.join(", ")) }
+                    </dl>
+                },
+            }
+        }
+        Some(Selection::Session(id)) => match world
+            .session_views()
+            .into_iter()
+            .rev()
+            .find(|s| s.id == *id)
+        {
+            None => html! { <p class="hint">{ "gone" }</p> },
+            Some(s) => html! {
+                <dl>
+                    { row("session", hex(s.id)) }
+                    { row("minted by", format!("s{}", s.minted_by)) }
+                    { row("myid byte", format!("0x{:02x}{}", s.anatomy.high_byte, if s.anatomy.sign_extended { " (sign-extended)" } else { "" })) }
+                    { row("time field", format!("0x{:010x}", s.anatomy.time_field)) }
+                    { row("counter", s.anatomy.counter.to_string()) }
+                    { row("timeout", format!("{} ms", s.timeout_ms)) }
+                    { row("state", s.state) }
+                    { row("bucket", s.bucket_ms.map(|b| b.to_string()).unwrap_or_else(|| "-".into())) }
+                    { row("expires in", s.expires_in_ms.map(signed_secs).unwrap_or_else(|| "-".into())) }
+                    { row("owner", s.owner.unwrap_or_else(|| "-".into())) }
+                    if s.collides { { row("collision", "another session has this ID") } }
+                </dl>
+            },
+        },
+        Some(Selection::Message(id)) => {
+            match world.message_views().into_iter().find(|m| m.id == *id) {
+                Some(m) => html! {
+                    <dl>
+                        { row("message", format!("{} → {}", m.from, m.to)) }
+                        { row("kind", m.kind) }
+                        { row("what", m.summary) }
+                        { row("sent · due", format!("{} · {}", secs(m.sent_ms), secs(m.deliver_ms))) }
+                        { row("status", m.status) }
+                    </dl>
+                },
+                None => {
+                    html! { <p class="hint">{ format!("Message #{id} is no longer in flight.") }</p> }
+                }
+            }
+        }
+        Some(Selection::Znode(path)) => {
+            match world.znode_views().into_iter().find(|z| z.path == *path) {
+                None => html! { <p class="hint">{ format!("{path} does not exist now.") }</p> },
+                Some(z) => html! {
+                    <dl>
+                        { row("path", z.path) }
+                        { row("data", z.data) }
+                        { row("ephemeralOwner", format!("{}{}", hex(z.ephemeral_owner), z.owner_state.map(|s| format!(" ({s})")).unwrap_or_default())) }
+                        { row("version · cversion", format!("{} · {}", z.version, z.cversion)) }
+                        { row("czxid · mzxid · pzxid", format!("0x{:x} · 0x{:x} · 0x{:x}", z.czxid, z.mzxid, z.pzxid)) }
+                        { row("ctime", date(z.ctime)) }
+                        { row("mtime", date(z.mtime)) }
+                        { row("numChildren", z.num_children.to_string()) }
+                    </dl>
+                },
+            }
+        }
+        Some(Selection::Event(seq)) => match engine.log().iter().rev().find(|e| e.seq == *seq) {
+            Some(e) => event_details(e, world.node_name(&e.node)),
+            None => html! { <p class="hint">{ "That event is no longer in the log." }</p> },
+        },
+    };
+    let clear = {
+        let d = props.dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <section class="panel details" aria-labelledby="details-title">
+            <h2 id="details-title">{ "Details" }
+                if engine.selection.is_some() {
+                    <button class="link-button" onclick={clear} aria-label="Clear the selection">{ "clear" }</button>
+                }
+            </h2>
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,301 @@
+//! The playground in a real browser: the store (checkpoints, seek, act, share) and the page
+//! (mounted, clicked, read back from the DOM).
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, Event, EventInit, HtmlSelectElement, MouseEvent, MouseEventInit};
+use zksim::scenario::ActionKind;
+use zksim::world::World;
+use zksim_web::App;
+use zksim_web::acts::{PaletteForm, parse_ops};
+use zksim_web::fmt::{date, uptime};
+use zksim_web::state::{Engine, Selection};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ----- the store -----
+
+fn hash_at(story: &str, t: u64) -> String {
+    let sc = zksim::gallery::story(story).unwrap().scenario().unwrap();
+    let mut w = World::new(&sc, true);
+    w.run_until(t);
+    w.trace_hash()
+}
+
+#[wasm_bindgen_test]
+fn seeking_back_and_forth_gives_the_hash_of_a_straight_run() {
+    let mut e = Engine::story("collision-3.4.5").unwrap();
+    while e.precompute(5_000) {}
+    e.seek(e.until_ms());
+    assert_eq!(e.world().trace_hash(), hash_at("collision-3.4.5", 14_000));
+    e.seek(5_500);
+    assert_eq!(e.now_ms(), 5_500);
+    assert_eq!(e.world().trace_hash(), hash_at("collision-3.4.5", 5_500));
+    // The log ends where the world is.
+    assert!(e.log().back().unwrap().at_ms <= 5_500);
+    e.seek(9_001);
+    assert_eq!(e.world().trace_hash(), hash_at("collision-3.4.5", 9_001));
+    e.seek(0);
+    assert_eq!(e.world().trace_hash(), hash_at("collision-3.4.5", 0));
+}
+
+#[wasm_bindgen_test]
+fn playing_advances_by_wall_time_times_speed_and_stops_at_the_end() {
+    let mut e = Engine::story("session-life").unwrap();
+    e.playing = true;
+    e.speed = 10.0;
+    e.tick(100.0);
+    assert_eq!(e.now_ms(), 1_000);
+    for _ in 0..400 {
+        e.tick(100.0);
+    }
+    assert!(e.at_end());
+    assert!(!e.playing);
+}
+
+#[wasm_bindgen_test]
+fn next_interesting_reaches_session_moved_in_the_3_4_5_story() {
+    let mut e = Engine::story("collision-3.4.5").unwrap();
+    let mut moved = false;
+    for _ in 0..200 {
+        if !e.step_interesting() {
+            break;
+        }
+        let Some(Selection::Event(seq)) = e.selection else {
+            panic!("the stop is not selected");
+        };
+        let stop = e.log().iter().find(|ev| ev.seq == seq).unwrap();
+        if matches!(stop.kind, zksim::trace::EventKind::SessionMoved { .. }) {
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "no SessionMoved before the end (at {})", e.now_ms());
+    assert!(matches!(e.selection, Some(Selection::Event(_))));
+}
+
+#[wasm_bindgen_test]
+fn an_act_is_recorded_and_the_shared_link_replays_it_with_the_same_hash() {
+    let mut e = Engine::story("session-life").unwrap();
+    e.seek(3_000);
+    e.act(ActionKind::CrashServer { server: 1 }).unwrap();
+    e.seek(6_000);
+    let fragment = e.share_fragment();
+    assert!(fragment.contains("&t=6000"));
+    let reopened = Engine::from_link(&fragment).unwrap();
+    assert_eq!(reopened.now_ms(), 6_000);
+    assert_eq!(reopened.world().trace_hash(), e.world().trace_hash());
+    // Back before the act and forward again: the act runs again at its time.
+    e.seek(1_000);
+    e.seek(6_000);
+    assert_eq!(reopened.world().trace_hash(), e.world().trace_hash());
+}
+
+#[wasm_bindgen_test]
+fn an_act_that_cannot_run_is_refused_with_a_message() {
+    let mut e = Engine::story("session-life").unwrap();
+    let err = e
+        .act(ActionKind::Close {
+            client: "nobody".into(),
+        })
+        .unwrap_err();
+    assert!(err.starts_with("close:"), "{err}");
+}
+
+#[wasm_bindgen_test]
+fn a_bad_link_is_an_error_not_a_panic() {
+    for bad in ["#s=1.@@@", "#s=2.abc", "#t=5", "", "#s=1."] {
+        assert!(Engine::from_link(bad).is_err(), "{bad:?} opened");
+    }
+}
+
+#[wasm_bindgen_test]
+fn palette_forms_become_actions_or_say_what_is_wrong() {
+    let mut f = PaletteForm {
+        act: "move".into(),
+        client: "b".into(),
+        other: "a".into(),
+        server_opt: "s2".into(),
+        ..PaletteForm::default()
+    };
+    assert_eq!(
+        f.build().unwrap(),
+        ActionKind::Connect {
+            client: "b".into(),
+            session_of: Some("a".into()),
+            servers: Some(vec![2]),
+            password: None,
+        }
+    );
+    f.act = "freeze".into();
+    f.for_ms = "soon".into();
+    assert!(f.build().unwrap_err().contains("must be a number"));
+    f.act = "partition".into();
+    f.side_a = "s1".into();
+    f.side_b = "s2, app-1".into();
+    assert!(matches!(f.build().unwrap(), ActionKind::Partition { b, .. } if b.len() == 2));
+    assert_eq!(
+        parse_ops("create /a x\ncheck /a 0\ndelete /a")
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(parse_ops("rename /a /b").is_err());
+}
+
+#[wasm_bindgen_test]
+fn dates_and_uptimes_read_like_clocks() {
+    assert_eq!(date(1_700_000_000_000), "2023-11-14 22:13:20.000 UTC");
+    assert_eq!(date(0), "1970-01-01 00:00:00.000 UTC");
+    assert_eq!(uptime(3_723_004), "01:02:03.004");
+    assert_eq!(uptime(90_061_001), "1 d 01:01:01.001");
+}
+
+// ----- the page -----
+
+async fn mount_app() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    yew::Renderer::<App>::with_root(host.clone()).render();
+    settle().await;
+    host
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(30)).await;
+}
+
+fn find(host: &Element, selector: &str) -> Element {
+    host.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+fn text(host: &Element, selector: &str) -> String {
+    find(host, selector).text_content().unwrap_or_default()
+}
+
+async fn click(host: &Element, selector: &str) {
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    find(host, selector).dispatch_event(&event).unwrap();
+    settle().await;
+}
+
+async fn choose(host: &Element, selector: &str, value: &str) {
+    let select = find(host, selector)
+        .dyn_into::<HtmlSelectElement>()
+        .unwrap();
+    select.set_value(value);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    select
+        .dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    settle().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_page_opens_the_3_4_5_story_and_draws_the_ensemble() {
+    let host = mount_app().await;
+    assert_eq!(text(&host, "h1"), "zksim");
+    assert_eq!(
+        host.query_selector_all(".ensemble-svg .server")
+            .unwrap()
+            .length(),
+        5
+    );
+    assert_eq!(
+        host.query_selector_all(".ensemble-svg .client")
+            .unwrap()
+            .length(),
+        2
+    );
+    assert!(text(&host, ".narration").contains("3.4.5"));
+    assert_eq!(text(&host, ".clock .now"), "0.000 s");
+}
+
+#[wasm_bindgen_test]
+async fn next_interesting_moves_time_and_the_sessions_tab_flags_the_collision() {
+    let host = mount_app().await;
+    for _ in 0..60 {
+        click(&host, "button[aria-label='Next interesting event']").await;
+        if host.query_selector_all(".session-row").unwrap().length() >= 2 {
+            break;
+        }
+    }
+    assert_ne!(text(&host, ".clock .now"), "0.000 s");
+    assert_eq!(host.query_selector_all(".session-row").unwrap().length(), 2);
+    assert!(text(&host, ".sessions").contains("collision"));
+    assert!(text(&host, ".sessions").contains("sign-extended"));
+    // The high byte is drawn as the bug.
+    assert_eq!(text(&host, ".session-row .f-high.bug"), "ff");
+}
+
+#[wasm_bindgen_test]
+async fn selecting_a_server_shows_its_details_and_the_log_tab_shows_zookeeper_lines() {
+    let host = mount_app().await;
+    click(&host, "button[aria-label='Step one event']").await;
+    click(&host, ".ensemble-svg .server[data-server='2']").await;
+    assert!(text(&host, ".details").contains("s2"));
+    assert!(text(&host, ".details").contains("wall clock"));
+    click(&host, "#tab-log").await;
+    assert!(host.query_selector_all(".log-line").unwrap().length() > 0);
+    assert!(text(&host, ".log-lines").contains("QuorumPeer"));
+}
+
+#[wasm_bindgen_test]
+async fn the_palette_crashes_a_server_at_the_current_time() {
+    let host = mount_app().await;
+    for _ in 0..12 {
+        click(&host, "button[aria-label='Next interesting event']").await;
+    }
+    choose(&host, "#act", "crash_server").await;
+    choose(&host, "#act-server", "3").await;
+    click(&host, ".palette button[type=submit]").await;
+    click(&host, "button[aria-label='Step one event']").await;
+    assert!(host.query_selector("[role=alert]").unwrap().is_none());
+    assert!(text(&host, ".ensemble-svg .server[data-server='3']").contains("down"));
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_act_shows_a_banner() {
+    let host = mount_app().await;
+    choose(&host, "#act", "freeze").await;
+    let input = find(&host, "#act-for")
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    input.set_value("later");
+    let init = web_sys::InputEventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+    settle().await;
+    click(&host, ".palette button[type=submit]").await;
+    assert!(text(&host, "[role=alert]").contains("must be a number"));
+}
+
+#[wasm_bindgen_test]
+fn event_details_print_session_ids_in_hex() {
+    let kind = zksim::trace::EventKind::SessionMoved {
+        session: -32_703_988_062_486_528,
+        op: "multi".into(),
+    };
+    assert_eq!(
+        zksim_web::components::side::kind_text(&kind),
+        "SessionMoved { session: 0xff8bcfe568cc0000, op: \"multi\" }"
+    );
+    let kind = zksim::trace::EventKind::TrackerSeeded {
+        next_session_id: 72_057_594_051_297_280,
+        clock_ms: 204,
+        leader: false,
+    };
+    assert!(zksim_web::components::side::kind_text(&kind).contains("next_session_id: 0x1000000"));
+}
