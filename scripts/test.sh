@@ -39,9 +39,13 @@ e2e() {
   node --test --test-reporter=spec tests/e2e/
 }
 
+conformance() {
+  bash tests/conformance/run.sh
+}
+
 # Later layers (golden scenarios, conformance against a real ZooKeeper) are added here, in the
 # order they should run, and to the list above.
-LAYERS=(fmt clippy native browser bundle e2e)
+LAYERS=(fmt clippy native browser bundle e2e conformance)
 
 if (($#)); then
   for layer in "$@"; do

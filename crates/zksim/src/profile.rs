@@ -144,7 +144,8 @@ pub struct Profile {
     /// 3.5+: `checkSession` of an unknown session is UnknownSession internally (mapped to
     /// SessionExpired with local sessions off, as here).
     pub unknown_session_internal: bool,
-    /// 3.6.0 queues a `Closed` event after the send loop ends (after Expired).
+    /// 3.6.0+ queues a `Closed` event when the send loop ends. After an explicit `close()` the
+    /// watcher receives it; after Expired it sits behind the event of death and is lost.
     pub closed_event_after_loop: bool,
     /// The client's 3.6 log texts ("session id = 0x...", "Session 0x... for server ...,
     /// Closing socket connection. Attempting reconnect except it is a SessionExpiredException.").

@@ -78,13 +78,7 @@ fn reconnect_after_expiry_only_a_new_handle_helps() {
     let (w, r) = story("reconnect-after-expiry");
     assert_eq!(
         events(&r, "app"),
-        vec![
-            "SyncConnected",
-            "Disconnected",
-            "Expired",
-            "Closed",
-            "SyncConnected"
-        ]
+        vec!["SyncConnected", "Disconnected", "Expired", "SyncConnected"]
     );
     assert_eq!(
         codes(&r, "app"),
@@ -114,7 +108,7 @@ fn connection_loss_heals_expiry_does_not() {
     assert!(!healthy.contains(&"Expired".to_string()));
     assert_eq!(
         events(&r, "paused"),
-        vec!["SyncConnected", "Disconnected", "Expired", "Closed"]
+        vec!["SyncConnected", "Disconnected", "Expired"]
     );
     assert!(znode(&r, "/healthy").is_some());
     assert!(znode(&r, "/paused").is_none());

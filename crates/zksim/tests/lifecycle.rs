@@ -201,7 +201,7 @@ fn reconnect_after_expiry_gets_expired_then_closed_and_every_call_fails_112() {
     let r = report(&w);
     assert_eq!(
         events(&r, "a"),
-        vec!["SyncConnected", "Disconnected", "Expired", "Closed"]
+        vec!["SyncConnected", "Disconnected", "Expired"]
     );
     assert_eq!(client(&r, "a")["state"], "CLOSED");
     assert_eq!(

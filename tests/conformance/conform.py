@@ -1,0 +1,886 @@
+#!/usr/bin/env python3
+"""Conformance: zksim's 3.6 profile against a real ZooKeeper 3.8 ensemble.
+
+For each scenarios/NAME.json (scenario format v1, "version": "3.6"):
+  1. runs the simulator on it (`zksim run FILE --json`, and `--until T` at each checkpoint);
+  2. starts a real ensemble (QuorumPeerMain JVMs, one per server, free loopback ports; one server
+     means a standalone server), drives the same actions through real ZooKeeper handles in
+     Driver.java, reads the server logs, and builds a report in the shape of `zksim run --json`;
+  3. compares the two: session-ID structure, negotiated timeouts, op codes, client events and
+     states, ephemeral owners at checkpoints, the end tree, expiry instants within the spec's
+     window. NAME.expect.json lists checkpoints, outcomes the real system races on (compared as
+     sets) and known differences (expected to fail, with the reason).
+
+Standard library only. Every process it starts is stopped by PID.
+"""
+import argparse
+import datetime
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+JAVA_CP = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-api.jar",
+           "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"]
+LOG4J = """log4j.rootLogger=INFO, F
+log4j.appender.F=org.apache.log4j.FileAppender
+log4j.appender.F.File={file}
+log4j.appender.F.Append=true
+log4j.appender.F.layout=org.apache.log4j.PatternLayout
+log4j.appender.F.layout.ConversionPattern=%d{{yyyy-MM-dd HH:mm:ss,SSS}} [myid:%X{{myid}}] - %-5p [%t:%c{{1}}@%L] - %m%n
+"""
+DEBUG_CLASSES = ["server.SessionTrackerImpl", "server.quorum.LearnerSessionTracker",
+                 "server.ZooKeeperServer", "server.FinalRequestProcessor",
+                 "server.PrepRequestProcessor", "server.NIOServerCnxn",
+                 "server.quorum.LearnerHandler"]
+PROCS = {}  # pid -> description; every process this script started and has not yet reaped
+PIDFILE = None  # run.sh's trap kills whatever is listed here if this script dies
+
+
+def track(pid, what=None):
+    if what is None:
+        PROCS.pop(pid, None)
+    else:
+        PROCS[pid] = what
+    if PIDFILE:
+        with open(PIDFILE, "w") as f:
+            f.write("".join(f"{p}\n" for p in PROCS))
+
+
+def now_ms():
+    return time.time() * 1000.0
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def four_letter(port, cmd, timeout=2.0):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(cmd.encode())
+            out = b""
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                out += b
+            return out.decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def stop_pid(pid, sig=signal.SIGKILL):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+class Ensemble:
+    """Real QuorumPeerMain JVMs, one per myid; one server = standalone."""
+
+    def __init__(self, ids, tick, workdir):
+        self.ids = ids
+        self.tick = tick
+        self.dir = workdir
+        self.procs = {}
+        ports = free_ports(3 * len(ids))
+        self.client_port = {sid: ports[3 * i] for i, sid in enumerate(ids)}
+        self.quorum_ports = {sid: (ports[3 * i + 1], ports[3 * i + 2]) for i, sid in enumerate(ids)}
+        self.port_to_id = {p: sid for sid, p in self.client_port.items()}
+        for sid in ids:
+            d = os.path.join(self.dir, f"s{sid}")
+            os.makedirs(os.path.join(d, "data"), exist_ok=True)
+            with open(os.path.join(d, "data", "myid"), "w") as f:
+                f.write(f"{sid}\n")
+            cfg = [f"tickTime={tick}", "initLimit=50", "syncLimit=10",
+                   f"dataDir={d}/data", f"clientPort={self.client_port[sid]}",
+                   "clientPortAddress=127.0.0.1", "admin.enableServer=false",
+                   "4lw.commands.whitelist=*", "preAllocSize=1024",
+                   # No fsync per txn: disk latency is not what is compared, and a slow first
+                   # commit would blow the 100 ms connect timeout of a tiny requested timeout.
+                   "forceSync=no"]
+            if len(ids) > 1:
+                for o in ids:
+                    q, e = self.quorum_ports[o]
+                    cfg.append(f"server.{o}=127.0.0.1:{q}:{e}")
+            with open(os.path.join(d, "zoo.cfg"), "w") as f:
+                f.write("\n".join(cfg) + "\n")
+            l4j = LOG4J.format(file=os.path.join(d, "server.log"))
+            l4j += "".join(f"log4j.logger.org.apache.zookeeper.{c}=DEBUG\n" for c in DEBUG_CLASSES)
+            with open(os.path.join(d, "log4j.properties"), "w") as f:
+                f.write(l4j)
+
+    def wipe(self):
+        """Empties every data dir but its myid file (a fresh ensemble)."""
+        for sid in self.ids:
+            d = os.path.join(self.dir, f"s{sid}", "data")
+            for name in os.listdir(d):
+                if name != "myid":
+                    shutil.rmtree(os.path.join(d, name), ignore_errors=True)
+
+    def log_path(self, sid):
+        return os.path.join(self.dir, f"s{sid}", "server.log")
+
+    def start(self, sid):
+        d = os.path.join(self.dir, f"s{sid}")
+        cmd = ["java", "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto",
+               f"-Dlog4j.configuration=file:{d}/log4j.properties",
+               "-Dzookeeper.jmx.log4j.disable=true",
+               "-cp", ":".join(JAVA_CP),
+               "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{d}/zoo.cfg"]
+        out = open(os.path.join(d, "stdout.log"), "ab")
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                             cwd=d)
+        out.close()
+        self.procs[sid] = p
+        track(p.pid, f"server s{sid}")
+
+    def crash(self, sid):
+        p = self.procs.pop(sid, None)
+        if p is None:
+            return
+        stop_pid(p.pid)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        track(p.pid)
+
+    def stop_all(self):
+        for sid in list(self.procs):
+            self.crash(sid)
+
+    def mode(self, sid):
+        out = four_letter(self.client_port[sid], "srvr", timeout=1.0)
+        m = re.search(r"Mode: (\w+)", out)
+        return m.group(1) if m else None
+
+    def wait_serving(self, sids, timeout_s=30):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            modes = {sid: self.mode(sid) for sid in sids}
+            if all(modes.values()):
+                return modes
+            time.sleep(0.1)
+        raise RuntimeError(f"servers {sids} not serving after {timeout_s} s: {modes}")
+
+    def leader(self):
+        for sid in self.procs:
+            m = self.mode(sid)
+            if m in ("leader", "standalone"):
+                return sid
+        return None
+
+
+class Driver:
+    """The Java driver JVM: real ZooKeeper handles, driven by lines on stdin."""
+
+    def __init__(self, workdir, classes):
+        l4j = LOG4J.format(file=os.path.join(workdir, "client.log")).replace("rootLogger=INFO",
+                                                                                "rootLogger=INFO")
+        l4j += "log4j.logger.org.apache.zookeeper.ClientCnxn=DEBUG\n"
+        with open(os.path.join(workdir, "client-log4j.properties"), "w") as f:
+            f.write(l4j)
+        cmd = ["java", "-Xmx128m", "-XX:+UseSerialGC",
+               f"-Dlog4j.configuration=file:{workdir}/client-log4j.properties",
+               "-cp", ":".join([classes] + JAVA_CP), "Driver"]
+        self.err = open(os.path.join(workdir, "driver.stderr"), "wb")
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=self.err, text=True, bufsize=1)
+        track(self.p.pid, "driver")
+        self.lines = []
+        self.q = queue.Queue()
+        self.raw = open(os.path.join(workdir, "driver.out"), "w")
+        threading.Thread(target=self._read, daemon=True).start()
+        self.wait_for(lambda f: f[1] == "ready", 30)
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.raw.write(line)
+            self.raw.flush()
+            f = line.rstrip("\n").split("\t")
+            f[0] = int(f[0])
+            self.lines.append(f)
+            self.q.put(f)
+
+    def send(self, *fields):
+        self.p.stdin.write("\t".join(str(x) for x in fields) + "\n")
+        self.p.stdin.flush()
+
+    def wait_for(self, pred, timeout_s):
+        deadline = time.time() + timeout_s
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                raise RuntimeError("driver: timed out waiting")
+            try:
+                f = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            if pred(f):
+                return f
+
+    def stop(self):
+        try:
+            self.send("quit")
+            self.p.wait(timeout=5)
+        except Exception:
+            pass
+        stop_pid(self.p.pid)
+        try:
+            self.p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        track(self.p.pid)
+        self.err.close()
+        self.raw.close()
+
+
+def q(s):
+    return urllib.parse.quote(s if s is not None else "", safe="")
+
+
+def parse_log_time(line):
+    m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})", line)
+    if not m:
+        return None
+    dt = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S")
+    return dt.timestamp() * 1000.0 + int(m.group(2))
+
+
+def parse_dump(text):
+    """`dump` 4lw: {session: [ephemeral paths]}."""
+    owners = {}
+    cur = None
+    in_eph = False
+    for line in text.splitlines():
+        if line.startswith("Sessions with Ephemerals"):
+            in_eph = True
+            continue
+        if not in_eph:
+            continue
+        if line.startswith("Connections"):
+            break
+        m = re.match(r"^(0x[0-9a-f]+):$", line.strip())
+        if m and not line.startswith("\t"):
+            cur = m.group(1)
+            continue
+        if line.startswith("\t/") and cur:
+            owners[line.strip()] = cur
+    return owners
+
+
+# ---------------------------------------------------------------------------------------------
+# The real run
+
+
+def run_real(scn, expect, workdir, classes, sim_hosts, sim_leader):
+    tick = scn.get("tick_ms", 2000)
+    ids = [s["id"] for s in scn["servers"]]
+    ens = Ensemble(ids, tick, workdir)
+    drv = None
+    real = {"notes": []}
+    try:
+        initial = [s["id"] for s in scn["servers"] if s.get("start_ms", 0) is not None]
+        # Highest myid first, so that it wins the first election as in the simulator (if the two
+        # lower ones form a quorum before it is up, the middle one leads); checked, and retried.
+        for attempt in range(3):
+            for i, sid in enumerate(sorted(initial, reverse=True)):
+                ens.start(sid)
+                if i == 0 and len(initial) > 1:
+                    time.sleep(0.3)
+            modes = ens.wait_serving(initial)
+            want = sim_leader if sim_leader is not None else max(initial)
+            if len(initial) == 1 or modes.get(want) == "leader":
+                break
+            real["notes"].append(f"attempt {attempt + 1}: s{want} did not lead ({modes}); restarting")
+            ens.stop_all()
+            ens.wipe()
+        else:
+            raise RuntimeError(f"the first election did not make s{want} leader: {modes}")
+        real["initial_modes"] = modes
+        modes_cache = dict(modes)  # cleared when a server starts or crashes
+        drv = Driver(workdir, classes)
+        # Load the client classes before the clock starts (a handle to a closed port mints nothing).
+        drv.send("warmup", f"127.0.0.1:{free_ports(1)[0]}")
+        drv.wait_for(lambda f: f[1] == "warm", 30)
+        clients = {c["name"]: c for c in scn["clients"]}
+        actions = scn["actions"]
+        until = scn.get("until_ms", (actions[-1]["at_ms"] if actions else 0) + 60000)
+        checkpoints = sorted(expect.get("checkpoints", []))
+        sessions_of = {}  # client -> (sid, passwd) of its current session
+        issued = []  # (index, action)
+        kills = {}  # client -> (wall ms, last send ago, server, server mode)
+        kill_info = {}  # client -> (server, its mode) when killed
+        connects = []  # (client, wall, action)
+        dumps = {}
+        server_events = []
+        timeline = [(a["at_ms"], 0, i, a) for i, a in enumerate(actions)]
+        timeline += [(cp, 1, -1, {"do": "_checkpoint", "at_ms": cp}) for cp in checkpoints]
+        timeline.sort(key=lambda x: (x[0], x[1], x[2]))
+        t0 = now_ms()
+        real["t0"] = t0
+        attached = {}  # client -> server port it is on now (from conn lines)
+
+        def current_conns():
+            for f in list(drv.lines):
+                if f[1] == "conn":
+                    attached[f[2]] = int(f[6])
+                    sessions_of[f[2]] = (f[3], f[5])
+
+        for at, _, idx, a in timeline:
+            delay = t0 + at - now_ms()
+            if delay > 0:
+                time.sleep(delay / 1000.0)
+            what = a["do"]
+            current_conns()
+            if what == "_checkpoint":
+                leader = ens.leader()
+                dumps[at] = parse_dump(four_letter(ens.client_port[leader], "dump")) if leader else None
+                continue
+            c = a.get("client")
+            if what == "start_server":
+                ens.start(a["server"])
+                modes_cache.clear()
+                server_events.append((now_ms(), "start", a["server"]))
+            elif what == "crash_server":
+                ens.crash(a["server"])
+                modes_cache.clear()
+                server_events.append((now_ms(), "crash", a["server"]))
+            elif what == "connect":
+                spec = clients[c]
+                servers = a.get("servers") or spec.get("servers") or ids
+                order = sim_hosts.get(idx) or servers
+                order = order + [s for s in servers if s not in order]
+                hosts = ",".join(f"127.0.0.1:{ens.client_port[s]}" for s in order)
+                sid, pw = "-", "-"
+                if a.get("session_of"):
+                    # A slow first connect on a loaded machine: wait (bounded) for the session.
+                    deadline = time.time() + 3
+                    while a["session_of"] not in sessions_of and time.time() < deadline:
+                        time.sleep(0.02)
+                        current_conns()
+                    if a["session_of"] not in sessions_of:
+                        raise RuntimeError(f"{a['session_of']} has no session to reuse at {at} ms")
+                    sid, pw = sessions_of[a["session_of"]]
+                    if a.get("password"):
+                        pw = a["password"]
+                drv.send("connect", c, hosts, spec.get("session_timeout_ms", 30000), sid, pw)
+                connects.append((c, now_ms(), a, idx))
+            elif what == "kill":
+                port = attached.get(c)
+                sid = ens.port_to_id.get(port)
+                if sid not in modes_cache:
+                    modes_cache[sid] = ens.mode(sid) if sid else None
+                mode = modes_cache[sid]
+                drv.send("kill", c)
+                kill_info[c] = (sid, mode)
+            elif what == "freeze":
+                drv.send("freeze", c, a["for_ms"])
+            elif what == "close":
+                drv.send("close", idx, c)
+                issued.append((idx, a))
+            elif what in ("create", "set_data", "delete", "exists", "get_data", "sync"):
+                drv.send("op", idx, c, what, q(a["path"]), q(a.get("data", "")),
+                         a.get("version", -1), int(bool(a.get("ephemeral"))),
+                         int(bool(a.get("sequential"))))
+                issued.append((idx, a))
+            elif what == "multi":
+                ops = ";".join(",".join([q(o["op"]), q(o["path"]), q(o.get("data", "")),
+                                         str(o.get("version", -1)), str(int(bool(o.get("ephemeral"))))])
+                               for o in a["ops"])
+                drv.send("multi", idx, c, ops)
+                issued.append((idx, a))
+            elif what == "register":
+                drv.send("register", idx, c, a["style"], q(a["path"]), q(a.get("data", "")))
+                issued.append((idx, a))
+            else:
+                raise RuntimeError(f"action {what!r} is not supported by the conformance harness")
+        delay = t0 + until - now_ms()
+        if delay > 0:
+            time.sleep(delay / 1000.0)
+        end_wall = now_ms()
+        # Read the end tree through a handle of its own, outside the scenario.
+        live = [sid for sid in ids if sid in ens.procs]
+        drv.send("tree", ",".join(f"127.0.0.1:{ens.client_port[s]}" for s in live))
+        drv.wait_for(lambda f: f[1] == "treedone", 40)
+        real["final_modes"] = {sid: ens.mode(sid) for sid in live}
+        lines = list(drv.lines)
+        for f in lines:
+            if f[1] == "killed" and f[2] in kill_info:
+                kills[f[2]] = (f[0], int(f[3])) + kill_info[f[2]]
+    finally:
+        if drv:
+            drv.stop()
+        ens.stop_all()
+    # Server logs.
+    slog = []
+    for sid in ids:
+        try:
+            with open(ens.log_path(sid), errors="replace") as fh:
+                for line in fh:
+                    t = parse_log_time(line)
+                    if t is not None:
+                        slog.append((t, sid, line.rstrip("\n")))
+        except FileNotFoundError:
+            pass
+    slog.sort()
+    return build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall, ens,
+                        server_events, real)
+
+
+def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall, ens,
+                 server_events, real):
+    rel = lambda w: None if w is None else int(round(w - t0))
+    # Sessions minted: the first SyncConnected of a connect without session_of.
+    expiring = {}
+    for t, sid, line in slog:
+        m = re.search(r"Expiring session (0x[0-9a-f]+), timeout of (\d+)ms exceeded", line)
+        if m and m.group(1) not in expiring:
+            expiring[m.group(1)] = (t, sid)
+    events = {c["name"]: [] for c in scn["clients"]}
+    conn_info = {}
+    last_conn = {}
+    minted = []
+    seen = set()
+    new_session_clients = {}
+    for c, wall, a, idx in connects:
+        new_session_clients.setdefault(c, []).append(not a.get("session_of"))
+    connect_count = {c: 0 for c in events}
+    conn_gen = {}
+    refused = {}
+    for f in lines:
+        kind = f[1]
+        if kind == "refused":
+            refused[f[2]] = int(f[4])
+        if kind == "ev":
+            events[f[2]].append(f[3])
+        elif kind == "conn":
+            c, sid, to, pw, port = f[2], f[3], int(f[4]), f[5], int(f[6])
+            conn_info[c] = {"session": sid, "timeout": to, "password": pw,
+                            "server": ens.port_to_id.get(port), "at": f[0]}
+            if sid not in seen and sid != "0x0":
+                seen.add(sid)
+                minted.append({"id": sid, "minted_by": int(sid, 16) >> 56, "timeout_ms": to,
+                               "password": pw, "minted_ms": rel(f[0])})
+    # Client handles were replaced on reconnect: events of the current handle only are kept by
+    # the driver (it ignores the old handle), which is what the simulator reports.
+    closed_sessions = {}
+    results = {}
+    for f in lines:
+        if f[1] == "res":
+            results[f[2]] = f
+    ops = []
+    for idx, a in issued:
+        c = a["client"]
+        if a["do"] == "register":
+            for sub in ("1", "2"):
+                r = results.get(f"{idx}.{sub}")
+                if r is None:
+                    if sub == "1":
+                        ops.append({"client": c, "op": "exists" if a["style"] == "exists-then-set"
+                                    else "delete", "path": a["path"], "at_ms": a["at_ms"],
+                                    "done_ms": None, "code": None, "recipe": "register"})
+                    continue
+                ops.append({"client": c, "op": r[3], "path": urllib.parse.unquote_plus(r[4]),
+                            "at_ms": rel(int(r[8])), "done_ms": rel(r[0]), "code": int(r[5]),
+                            "recipe": "register", "ephemeral_owner": r[6], "version": r[7]})
+            continue
+        r = results.get(str(idx))
+        op = a["do"]
+        path = a.get("path") or (a["ops"][0]["path"] if a.get("ops") else None)
+        if op == "close":
+            path = None
+        ops.append({"client": c, "op": op, "path": path, "at_ms": a["at_ms"],
+                    "done_ms": rel(r[0]) if r else None, "code": int(r[5]) if r else None,
+                    "ephemeral_owner": r[6] if r else None, "version": r[7] if r else None})
+        if op == "close" and r and int(r[5]) == 0 and c in conn_info:
+            closed_sessions[conn_info[c]["session"]] = r[0]
+    clients = []
+    for cs in scn["clients"]:
+        c = cs["name"]
+        ev = events[c]
+        info = conn_info.get(c)
+        if c in kills:
+            state = "KILLED"
+        elif any(op["client"] == c and op["op"] == "close" for op in ops) or (ev and ev[-1] in ("Expired", "Closed", "AuthFailed")):
+            state = "CLOSED"
+        elif ev and ev[-1] == "SyncConnected":
+            state = "CONNECTED"
+        elif any(x[0] == c for x in connects):
+            state = "CONNECTING"
+        else:
+            state = "NOT_STARTED"
+        last_sid = info["session"] if info else None
+        # A renew that was refused: the handle's session is the one it asked for.
+        for cc, wall, a, idx in connects:
+            if cc == c and a.get("session_of") and (not info or info["at"] < wall):
+                other = conn_info.get(a["session_of"])
+                last_sid = other["session"] if other else last_sid
+        clients.append({"name": c, "state": state,
+                        "server": info["server"] if info and state == "CONNECTED" else None,
+                        "session": last_sid, "events": ev,
+                        "negotiated_timeout_ms": refused[c] if c in refused else (info["timeout"] if info else None)})
+    sessions = []
+    for s in minted:
+        exp = expiring.get(s["id"])
+        st = "open"
+        if exp:
+            st = "expired"
+        elif s["id"] in closed_sessions:
+            st = "closed"
+        s.update({"state": st, "expired_at_ms": rel(exp[0]) if exp else None,
+                  "expired_by": exp[1] if exp else None})
+        sessions.append(s)
+    znodes = []
+    for f in lines:
+        if f[1] == "node":
+            znodes.append({"path": urllib.parse.unquote_plus(f[2]), "data": urllib.parse.unquote_plus(f[3]),
+                           "ephemeral_owner": f[4], "version": int(f[5])})
+    interesting = re.compile(r"Expiring session|Revalidating client|Invalid session|Incorrect password|"
+                             r"Closing session|Established session|Client attempting to renew|"
+                             r"Got user-level KeeperException|LEADING|FOLLOWING|"
+                             r"Closed socket connection|SessionMoved|Session moved")
+    evidence = [f"{rel(t):>7} s{sid} {line.split(' - ', 2)[-1]}" for t, sid, line in slog
+                if t >= t0 - 50 and interesting.search(line)]
+    real.update({"format": 1, "end_ms": rel(end_wall), "sessions": sessions, "clients": clients,
+                 "ops": ops, "znodes": znodes,
+                 "checkpoints": {str(k): v for k, v in dumps.items()},
+                 "kills": {c: {"at_ms": rel(w), "last_send_ms": rel(w - ago), "server": srv,
+                               "server_mode": mode} for c, (w, ago, srv, mode) in kills.items()},
+                 "server_events": [(rel(w), what, sid) for w, what, sid in server_events],
+                 "evidence": evidence})
+    return real
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulator
+
+
+def run_sim(zksim, path, until=None):
+    cmd = [zksim, "run", path, "--json"]
+    if until is not None:
+        cmd += ["--until", str(until)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"zksim run failed ({p.returncode}): {p.stderr.strip()}")
+    return json.loads(p.stdout)
+
+
+def sim_hosts(zksim, path, scn):
+    """For each connect action, the servers in the order the simulated client tried them."""
+    p = subprocess.run([zksim, "run", path, "--log"], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"zksim run --log failed: {p.stderr.strip()}")
+    tried = []  # (t_ms, client, server)
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*([\d.]+) \[([^\]]+)\] INFO\s+ClientCnxn - Opening socket connection to server "
+                     r"[^:]+:(\d+)", line)
+        if m:
+            tried.append((float(m.group(1)) * 1000, m.group(2), int(m.group(3)) - 2180))
+    out = {}
+    acts = scn["actions"]
+    for i, a in enumerate(acts):
+        if a["do"] != "connect":
+            continue
+        nxt = min([b["at_ms"] for b in acts[i + 1:] if b["do"] == "connect" and b["client"] == a["client"]]
+                  + [float("inf")])
+        order = []
+        for t, c, s in tried:
+            if c == a["client"] and a["at_ms"] <= t + 0.5 and t < nxt and s not in order:
+                order.append(s)
+        out[i] = order
+    return out, p.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison
+
+
+def sim_leader(simlog):
+    """The myid the simulator's first election makes leader."""
+    for line in simlog.splitlines():
+        m = re.match(r"\s*[\d.]+ \[s(\d+)\] INFO\s+QuorumPeer - LEADING", line)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def session_keys(sessions):
+    """id -> 'sN.eE.cC': minting server, its E-th seeding (bits 16-55), counter (low 16 bits)."""
+    epochs = {}
+    keys = {}
+    for s in sessions:
+        v = int(s["id"], 16)
+        srv, mid, low = v >> 56, (v >> 16) & ((1 << 40) - 1), v & 0xFFFF
+        lst = epochs.setdefault(srv, [])
+        if mid not in lst:
+            lst.append(mid)
+        keys[s["id"]] = f"s{srv}.e{lst.index(mid)}.c{low}"
+    return keys
+
+
+def alt_match(value, alts):
+    """value is one of alts; an alternative "re:REGEX" matches a list joined with commas."""
+    for a in alts:
+        if isinstance(a, str) and a.startswith("re:"):
+            v = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            if re.fullmatch(a[3:], v):
+                return True
+        elif a == value:
+            return True
+    return False
+
+
+class Checks:
+    def __init__(self, name, expect):
+        self.name = name
+        self.alt = expect.get("alternatives", {})
+        self.known = expect.get("known_differences", {})
+        self.results = []  # (status, id, detail)
+
+    def check(self, cid, real, sim, ok=None, detail=""):
+        if ok is None:
+            alts = self.alt.get(cid)
+            if alts is not None:
+                ok = alt_match(real, alts) and alt_match(sim, alts)
+            else:
+                ok = real == sim
+        status = "ok" if ok else "FAIL"
+        if ok and cid in self.alt and real != sim:
+            status = "race"
+        if cid in self.known:
+            status = "known" if not ok else "known-but-agrees"
+        d = f"real={json.dumps(real)} sim={json.dumps(sim)}"
+        if detail:
+            d += f" ({detail})"
+        if cid in self.known and not ok:
+            d += f" -- known difference: {self.known[cid]}"
+        self.results.append((status, cid, d))
+        return ok
+
+    def failed(self):
+        return [r for r in self.results if r[0] == "FAIL"]
+
+
+def compare(name, scn, expect, real, sim, sim_cps):
+    ch = Checks(name, expect)
+    tick = scn.get("tick_ms", 2000)
+    rkeys, skeys = session_keys(real["sessions"]), session_keys(sim["sessions"])
+    rk = lambda sid: rkeys.get(sid, "?" if sid not in (None, "0x0") else sid)
+    sk = lambda sid: skeys.get(sid, "?" if sid not in (None, "0x0") else sid)
+    # Session-ID structure: per minting server, the counters and seedings in minting order.
+    def per_server(sessions, keys):
+        out = {}
+        for s in sessions:
+            out.setdefault(str(s["minted_by"]), []).append(keys[s["id"]])
+        for v in out.values():
+            v.sort()
+        return out
+    ch.check("sessions.ids", per_server(real["sessions"], rkeys), per_server(sim["sessions"], skeys))
+    for s in real["sessions"]:
+        if (int(s["id"], 16) >> 56) != s["minted_by"]:
+            ch.check(f"session[{s['id']}].high_byte", s["minted_by"], None, ok=False)
+    smap = {skeys[s["id"]]: s for s in sim["sessions"]}
+    for s in real["sessions"]:
+        k = rkeys[s["id"]]
+        o = smap.get(k)
+        if not o:
+            continue
+        ch.check(f"session[{k}].timeout", s["timeout_ms"], o["timeout_ms"])
+        ch.check(f"session[{k}].state", s["state"], o["state"])
+        if s["state"] == "expired" or o["state"] == "expired":
+            window_checks(ch, k, s, o, scn, real, sim, tick, rkeys, skeys)
+    # Clients.
+    sc = {c["name"]: c for c in sim["clients"]}
+    for c in real["clients"]:
+        o = sc.get(c["name"])
+        if o is None:
+            continue
+        n = c["name"]
+        ch.check(f"client[{n}].state", c["state"], o["state"])
+        ch.check(f"client[{n}].events", c["events"], o["events"])
+        ch.check(f"client[{n}].session", rk(c["session"]), sk(o["session"]))
+        if c.get("negotiated_timeout_ms") is not None or o.get("negotiated_timeout_ms") is not None:
+            ch.check(f"client[{n}].negotiated_timeout", c.get("negotiated_timeout_ms"),
+                     o.get("negotiated_timeout_ms"))
+        ch.check(f"client[{n}].server", c["server"], o["server"])
+    # Ops: per client, in the order issued.
+    def per_client(ops):
+        out = {}
+        for o in ops:
+            out.setdefault(o["client"], []).append(o)
+        return out
+    rops, sops = per_client(real["ops"]), per_client(sim["ops"])
+    for c in sorted(set(rops) | set(sops)):
+        r, s = rops.get(c, []), sops.get(c, [])
+        ch.check(f"ops[{c}].sequence", [(o["op"], o["path"]) for o in r], [(o["op"], o["path"]) for o in s])
+        for i, (a, b) in enumerate(zip(r, s)):
+            ch.check(f"ops[{c}][{i}].{a['op']}.code", a["code"], b["code"])
+    # Ephemeral owners at checkpoints.
+    for cp, dump in sorted(real["checkpoints"].items(), key=lambda x: int(x[0])):
+        simz = sim_cps[int(cp)]["znodes"]
+        se = {z["path"]: sk(z["ephemeral_owner"]) for z in simz if z["ephemeral_owner"] != "0x0"}
+        re_ = {p: rk(o) for p, o in (dump or {}).items()}
+        ch.check(f"ephemerals@{cp}", re_, se)
+    # The end tree.
+    def tree(zs, keyf):
+        return {z["path"]: {"data": z["data"], "owner": keyf(z["ephemeral_owner"]) if z["ephemeral_owner"] != "0x0" else "0x0",
+                            "version": z["version"]} for z in zs}
+    ch.check("znodes@end", tree(real["znodes"], rk), tree(sim["znodes"], sk))
+    return ch
+
+
+def window_checks(ch, k, s, o, scn, real, sim, tick, rkeys, skeys):
+    """Expiry instants: the real one from the leader's log against the last packet the killed
+    holder sent; the simulated one against the kill (its last ping is at most readTimeout/2 before).
+    Leader-attached: within (T, T+tick]; follower-attached: that bucket or the next
+    (within (T, T+1.5 tick]). A session whose leader changed is re-armed at takeover."""
+    T = s["timeout_ms"]
+    if s["expired_at_ms"] is None or o["expired_at_ms"] is None:
+        return
+    holder = None
+    for c in scn["clients"]:
+        for rc in real["clients"]:
+            if rc["name"] == c["name"] and rc["session"] == s["id"] and rc["name"] in real["kills"]:
+                holder = rc["name"]
+    crash_after = [t for t, what, sid in real["server_events"] if what == "crash"]
+    eps = 80  # logging and scheduling slack on a real machine, ms
+    if holder is None:
+        return
+    kill = real["kills"][holder]
+    kill_sim = next(a["at_ms"] for a in scn["actions"] if a["do"] == "kill" and a["client"] == holder)
+    leader_changes = [t for t in crash_after if t > kill["at_ms"] and t < s["expired_at_ms"]]
+    if leader_changes:
+        # Re-armed at takeover: expiry is at least T after the leader crashed.
+        t = leader_changes[0]
+        ch.check(f"session[{k}].expiry_rearmed", s["expired_at_ms"] - t > T,
+                 o["expired_at_ms"] - next(a["at_ms"] for a in scn["actions"] if a["do"] == "crash_server") > T,
+                 detail=f"real expired {s['expired_at_ms'] - t} ms after the leader crash, sim "
+                        f"{o['expired_at_ms'] - next(a['at_ms'] for a in scn['actions'] if a['do'] == 'crash_server')} ms; T={T}")
+        return
+    on_leader = kill["server_mode"] in ("leader", "standalone")
+    hi = tick if on_leader else tick * 3 // 2
+    d_real = s["expired_at_ms"] - kill["last_send_ms"]
+    ok_real = T - eps < d_real <= T + hi + eps
+    ch.check(f"session[{k}].expiry_window_real", d_real, None, ok=ok_real,
+             detail=f"{'leader' if on_leader else 'follower'}-attached: real expiry - last packet "
+                    f"must be in ({T}, {T + hi}] (+-{eps} ms slack)")
+    client_T = next(c.get("session_timeout_ms") for c in scn["clients"] if c["name"] == holder)
+    ping = (T * 2 // 3) // 2
+    d_sim = o["expired_at_ms"] - kill_sim
+    ch.check(f"session[{k}].expiry_window_sim", None, d_sim, ok=(T - ping < d_sim <= T + hi),
+             detail=f"sim expiry - kill must be in ({T - ping}, {T + hi}]")
+    ch.check(f"session[{k}].expiry_bucket_sim", None, o["expired_at_ms"] % tick, ok=True)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--zksim", required=True)
+    ap.add_argument("--classes", required=True)
+    ap.add_argument("--logs", required=True)
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    global PIDFILE
+    PIDFILE = os.path.join(args.logs, "pids")
+    sdir = os.path.join(HERE, "scenarios")
+    names = args.names or sorted(f[:-5] for f in os.listdir(sdir)
+                                 if f.endswith(".json") and not f.endswith(".expect.json"))
+    passed, failed, tally = 0, 0, {"ok": 0, "race": 0, "known": 0, "known-but-agrees": 0, "FAIL": 0}
+    known_list = []
+    t_all = time.time()
+    for name in names:
+        t_start = time.time()
+        path = os.path.join(sdir, name + ".json")
+        scn = json.load(open(path))
+        ep = os.path.join(sdir, name + ".expect.json")
+        expect = json.load(open(ep)) if os.path.exists(ep) else {}
+        workdir = os.path.join(args.logs, name)
+        os.makedirs(workdir, exist_ok=True)
+        ok = False
+        try:
+            sim = run_sim(args.zksim, path)
+            cps = {cp: run_sim(args.zksim, path, until=cp) for cp in expect.get("checkpoints", [])}
+            hosts, simlog = sim_hosts(args.zksim, path, scn)
+            with open(os.path.join(workdir, "sim.json"), "w") as f:
+                json.dump(sim, f, indent=1)
+            with open(os.path.join(workdir, "sim.log"), "w") as f:
+                f.write(simlog)
+            real = None
+            attempts = expect.get("attempts", 1)
+            for attempt in range(attempts):
+                real = run_real(scn, expect, workdir, args.classes, hosts, sim_leader(simlog))
+                with open(os.path.join(workdir, "real.json"), "w") as f:
+                    json.dump(real, f, indent=1)
+                ch = compare(name, scn, expect, real, sim, cps)
+                if not ch.failed():
+                    break
+            for status, cid, d in ch.results:
+                tally[status] += 1
+                if status != "ok":
+                    log(f"  {status:5} {name}: {cid}: {d}")
+                if status == "known":
+                    known_list.append(f"{name}: {cid}")
+            ok = not ch.failed()
+            nchk = len(ch.results)
+            log(f"{'PASS' if ok else 'FAIL'} {name} ({nchk} checks, {sum(1 for r in ch.results if r[0] == 'known')} known differences) in {time.time() - t_start:.1f} s")
+            if not ok:
+                log("  real-world evidence (ms since the scenario's start, server, log line):")
+                for line in real["evidence"][-60:]:
+                    log("    " + line)
+        except Exception:
+            log(f"FAIL {name}: harness error\n{traceback.format_exc()}")
+        finally:
+            for pid in list(PROCS):
+                stop_pid(pid)
+                track(pid)
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+    log(f"checks: {tally['ok']} agree, {tally['race']} within the set of outcomes the real system races on, "
+        f"{tally['known']} known differences, "
+        f"{tally['known-but-agrees']} known differences that now agree, {tally['FAIL']} disagree")
+    log(f"conformance: {len(names)} scenarios in {time.time() - t_all:.0f} s")
+    log(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+def _terminate(signum, frame):
+    for pid in list(PROCS):
+        stop_pid(pid)
+    sys.exit(130)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    sys.exit(main())
