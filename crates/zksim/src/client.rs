@@ -261,21 +261,9 @@ impl World {
         });
     }
 
-    pub(crate) fn client_action(&mut self, _i: usize, kind: ActionKind) {
-        let name = match &kind {
-            ActionKind::Connect { client, .. }
-            | ActionKind::Close { client }
-            | ActionKind::Kill { client }
-            | ActionKind::Freeze { client, .. }
-            | ActionKind::Create { client, .. }
-            | ActionKind::SetData { client, .. }
-            | ActionKind::Delete { client, .. }
-            | ActionKind::Exists { client, .. }
-            | ActionKind::GetData { client, .. }
-            | ActionKind::Sync { client, .. }
-            | ActionKind::Multi { client, .. }
-            | ActionKind::Register { client, .. } => client.clone(),
-            _ => return,
+    pub(crate) fn client_action(&mut self, kind: ActionKind) {
+        let Some(name) = kind.client().map(str::to_string) else {
+            return;
         };
         let Some(c) = self.client_index(&name) else {
             return;
@@ -1219,7 +1207,7 @@ impl World {
         }
         let deferred: Vec<ActionKind> = std::mem::take(&mut self.clients[c].deferred);
         for kind in deferred {
-            self.client_action(0, kind);
+            self.client_action(kind);
         }
         self.client_loop(c);
     }

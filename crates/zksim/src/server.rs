@@ -293,16 +293,7 @@ impl World {
         }
         let node = self.snode(s);
         // The process dies: the OS closes every socket it had (end of stream at the peers).
-        let conns: Vec<ConnId> = self
-            .net
-            .conns()
-            .filter(|c| c.a == node || c.b == node)
-            .map(|c| c.id)
-            .collect();
-        for c in conns {
-            self.close_conn(c, &node);
-        }
-        self.reset_volatile(s);
+        self.drop_everything(s);
         self.set_role(s, Role::Down);
         self.log(
             node,
@@ -575,6 +566,14 @@ impl World {
 
     /// Leader or follower shutdown: drop every client, leave the quorum, look again.
     pub(crate) fn go_looking(&mut self, s: usize) {
+        self.drop_everything(s);
+        self.set_role(s, Role::Looking);
+        self.topology_changed();
+    }
+
+    /// Closes every connection the server has (clients and quorum) and forgets what lives only
+    /// in memory: what a crash and a shutdown to LOOKING have in common.
+    fn drop_everything(&mut self, s: usize) {
         let node = self.snode(s);
         let conns: Vec<ConnId> = self
             .net
@@ -586,8 +585,6 @@ impl World {
             self.close_conn(c, &node);
         }
         self.reset_volatile(s);
-        self.set_role(s, Role::Looking);
-        self.topology_changed();
     }
 
     /// `LeaderZooKeeperServer.startup` (and the standalone `ZooKeeperServer.startup`): build the

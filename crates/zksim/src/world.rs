@@ -909,7 +909,7 @@ impl World {
                     self.schedule(at, Event::Deliver(id));
                 }
             }
-            other => self.client_action(i, other),
+            other => self.client_action(other),
         }
     }
 
