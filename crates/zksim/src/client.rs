@@ -302,63 +302,45 @@ impl World {
                 ephemeral,
                 sequential,
                 ..
-            } => {
-                let req = ClientRequest::Write(Op::Create {
-                    path: path.clone(),
+            } => self.issue_op(
+                c,
+                "create",
+                ClientRequest::Write(Op::Create {
+                    path,
                     data,
                     ephemeral,
                     sequential,
-                });
-                self.issue(c, "create", Some(path), req, None, None);
-            }
+                }),
+            ),
             ActionKind::SetData {
                 path,
                 data,
                 version,
                 ..
-            } => {
-                let req = ClientRequest::Write(Op::SetData {
-                    path: path.clone(),
+            } => self.issue_op(
+                c,
+                "set_data",
+                ClientRequest::Write(Op::SetData {
+                    path,
                     data,
                     version,
-                });
-                self.issue(c, "set_data", Some(path), req, None, None);
+                }),
+            ),
+            ActionKind::Delete { path, version, .. } => self.issue_op(
+                c,
+                "delete",
+                ClientRequest::Write(Op::Delete { path, version }),
+            ),
+            ActionKind::Exists { path, .. } => {
+                self.issue_op(c, "exists", ClientRequest::Exists(path))
             }
-            ActionKind::Delete { path, version, .. } => {
-                let req = ClientRequest::Write(Op::Delete {
-                    path: path.clone(),
-                    version,
-                });
-                self.issue(c, "delete", Some(path), req, None, None);
+            ActionKind::GetData { path, .. } => {
+                self.issue_op(c, "get_data", ClientRequest::GetData(path))
             }
-            ActionKind::Exists { path, .. } => self.issue(
-                c,
-                "exists",
-                Some(path.clone()),
-                ClientRequest::Exists(path),
-                None,
-                None,
-            ),
-            ActionKind::GetData { path, .. } => self.issue(
-                c,
-                "get_data",
-                Some(path.clone()),
-                ClientRequest::GetData(path),
-                None,
-                None,
-            ),
-            ActionKind::Sync { path, .. } => self.issue(
-                c,
-                "sync",
-                Some(path.clone()),
-                ClientRequest::Sync(path),
-                None,
-                None,
-            ),
+            ActionKind::Sync { path, .. } => self.issue_op(c, "sync", ClientRequest::Sync(path)),
             ActionKind::Multi { ops, .. } => {
-                let first = ops.first().map(|o| multi_op_path(o).to_string());
                 let ops: Vec<Op> = ops.iter().map(multi_op).collect();
-                self.issue(c, "multi", first, ClientRequest::Multi(ops), None, None);
+                self.issue_op(c, "multi", ClientRequest::Multi(ops));
             }
             ActionKind::Register {
                 path, data, style, ..
@@ -528,6 +510,16 @@ impl World {
             Some(Recipe::Close),
             None,
         );
+    }
+
+    /// An application call with no recipe behind it; the op is recorded under its path (a
+    /// multi under its first op's path).
+    fn issue_op(&mut self, c: usize, op: &'static str, req: ClientRequest) {
+        let path = match &req {
+            ClientRequest::Multi(ops) => ops.first().map(|o| o.path().to_string()),
+            other => other.path().map(str::to_string),
+        };
+        self.issue(c, op, path, req, None, None);
     }
 
     /// `ClientCnxn.queuePacket`, or an immediate failure when the handle is not alive.
@@ -1243,15 +1235,6 @@ fn multi_op(o: &MultiOp) -> Op {
             path: path.clone(),
             version: *version,
         },
-    }
-}
-
-fn multi_op_path(o: &MultiOp) -> &str {
-    match o {
-        MultiOp::Create { path, .. }
-        | MultiOp::SetData { path, .. }
-        | MultiOp::Delete { path, .. }
-        | MultiOp::Check { path, .. } => path,
     }
 }
 

@@ -2295,10 +2295,9 @@ impl World {
     }
 
     fn follower_on_sync(&mut self, s: usize, conn: ConnId, session: SessionId, cxid: i32) {
-        if self.servers[s].leader_conn != Some(conn) {
+        if !self.heard_from_leader(s, conn) {
             return;
         }
-        self.servers[s].last_heard_leader_ms = self.now_ms();
         let Some(pos) = self.servers[s]
             .pending_syncs
             .iter()
@@ -2368,11 +2367,20 @@ impl World {
 
     // ----- quorum: follower side -----
 
-    fn follower_on_new_leader(&mut self, s: usize, conn: ConnId, epoch: u32, image: DbImage) {
+    /// A packet from the leader on this learner's quorum connection: it counts for the
+    /// socket's read timeout. Anything on another (older) connection is ignored.
+    fn heard_from_leader(&mut self, s: usize, conn: ConnId) -> bool {
         if self.servers[s].leader_conn != Some(conn) {
+            return false;
+        }
+        self.servers[s].last_heard_leader_ms = self.now_ms();
+        true
+    }
+
+    fn follower_on_new_leader(&mut self, s: usize, conn: ConnId, epoch: u32, image: DbImage) {
+        if !self.heard_from_leader(s, conn) {
             return;
         }
-        let now = self.now_ms();
         {
             let srv = &mut self.servers[s];
             srv.tree = image.tree;
@@ -2381,7 +2389,6 @@ impl World {
             srv.logged.clear();
             srv.epoch = epoch;
             srv.accepted_epoch = epoch;
-            srv.last_heard_leader_ms = now;
         }
         // Learner.syncWithLeader: zk.createSessionTracker() seeds a fresh touch table.
         let clock = self.tracker_clock_ms(s);
@@ -2416,11 +2423,10 @@ impl World {
     }
 
     fn follower_on_uptodate(&mut self, s: usize, conn: ConnId) {
-        if self.servers[s].leader_conn != Some(conn) {
+        if !self.heard_from_leader(s, conn) {
             return;
         }
         self.servers[s].serving = true;
-        self.servers[s].last_heard_leader_ms = self.now_ms();
         // From now on the socket's read timeout is syncLimit ticks (initLimit while syncing).
         self.servers[s].role_generation += 1;
         self.schedule_follower_timeout(s, self.cfg.sync_limit);
@@ -2436,10 +2442,9 @@ impl World {
     }
 
     fn follower_on_proposal(&mut self, s: usize, conn: ConnId, hdr: TxnHeader, txn: Txn) {
-        if self.servers[s].leader_conn != Some(conn) {
+        if !self.heard_from_leader(s, conn) {
             return;
         }
-        self.servers[s].last_heard_leader_ms = self.now_ms();
         let zxid = hdr.zxid;
         self.servers[s].logged.insert(zxid, (hdr, txn));
         let node = self.snode(s);
@@ -2447,10 +2452,9 @@ impl World {
     }
 
     fn follower_on_commit(&mut self, s: usize, conn: ConnId, zxid: Zxid) {
-        if self.servers[s].leader_conn != Some(conn) {
+        if !self.heard_from_leader(s, conn) {
             return;
         }
-        self.servers[s].last_heard_leader_ms = self.now_ms();
         let Some((hdr, txn)) = self.servers[s].logged.remove(&zxid) else {
             return;
         };
@@ -2474,10 +2478,9 @@ impl World {
         session: SessionId,
         valid: bool,
     ) {
-        if self.servers[s].leader_conn != Some(conn) {
+        if !self.heard_from_leader(s, conn) {
             return;
         }
-        self.servers[s].last_heard_leader_ms = self.now_ms();
         let node = self.snode(s);
         match self.servers[s].pending_revalidations.remove(&session) {
             None => {
