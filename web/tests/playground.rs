@@ -2,17 +2,18 @@
 //! (mounted, clicked, read back from the DOM).
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
-
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, Event, EventInit, HtmlSelectElement, MouseEvent, MouseEventInit};
+use web_sys::{Element, Event, EventInit, HtmlSelectElement};
 use zksim::scenario::ActionKind;
 use zksim::world::World;
 use zksim_web::App;
 use zksim_web::acts::{PaletteForm, parse_ops};
 use zksim_web::fmt::{date, uptime};
 use zksim_web::state::{Engine, Selection};
+
+mod dom;
+use dom::{click, find, mount, settle, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -156,38 +157,6 @@ fn dates_and_uptimes_read_like_clocks() {
 
 // ----- the page -----
 
-async fn mount_app() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    yew::Renderer::<App>::with_root(host.clone()).render();
-    settle().await;
-    host
-}
-
-async fn settle() {
-    yew::platform::time::sleep(Duration::from_millis(30)).await;
-}
-
-fn find(host: &Element, selector: &str) -> Element {
-    host.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element matches {selector}"))
-}
-
-fn text(host: &Element, selector: &str) -> String {
-    find(host, selector).text_content().unwrap_or_default()
-}
-
-async fn click(host: &Element, selector: &str) {
-    let init = MouseEventInit::new();
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
-    find(host, selector).dispatch_event(&event).unwrap();
-    settle().await;
-}
-
 async fn choose(host: &Element, selector: &str, value: &str) {
     let select = find(host, selector)
         .dyn_into::<HtmlSelectElement>()
@@ -203,7 +172,7 @@ async fn choose(host: &Element, selector: &str, value: &str) {
 
 #[wasm_bindgen_test]
 async fn the_page_opens_the_3_4_5_story_and_draws_the_ensemble() {
-    let host = mount_app().await;
+    let host = mount::<App>().await;
     assert_eq!(text(&host, "h1"), "zksim");
     assert_eq!(
         host.query_selector_all(".ensemble-svg .server")
@@ -223,7 +192,7 @@ async fn the_page_opens_the_3_4_5_story_and_draws_the_ensemble() {
 
 #[wasm_bindgen_test]
 async fn next_interesting_moves_time_and_the_sessions_tab_flags_the_collision() {
-    let host = mount_app().await;
+    let host = mount::<App>().await;
     for _ in 0..60 {
         click(&host, "button[aria-label='Next interesting event']").await;
         if host.query_selector_all(".session-row").unwrap().length() >= 2 {
@@ -240,7 +209,7 @@ async fn next_interesting_moves_time_and_the_sessions_tab_flags_the_collision() 
 
 #[wasm_bindgen_test]
 async fn selecting_a_server_shows_its_details_and_the_log_tab_shows_zookeeper_lines() {
-    let host = mount_app().await;
+    let host = mount::<App>().await;
     click(&host, "button[aria-label='Step one event']").await;
     click(&host, ".ensemble-svg .server[data-server='2']").await;
     assert!(text(&host, ".details").contains("s2"));
@@ -252,7 +221,7 @@ async fn selecting_a_server_shows_its_details_and_the_log_tab_shows_zookeeper_li
 
 #[wasm_bindgen_test]
 async fn the_palette_crashes_a_server_at_the_current_time() {
-    let host = mount_app().await;
+    let host = mount::<App>().await;
     for _ in 0..12 {
         click(&host, "button[aria-label='Next interesting event']").await;
     }
@@ -266,7 +235,7 @@ async fn the_palette_crashes_a_server_at_the_current_time() {
 
 #[wasm_bindgen_test]
 async fn a_refused_act_shows_a_banner() {
-    let host = mount_app().await;
+    let host = mount::<App>().await;
     choose(&host, "#act", "freeze").await;
     let input = find(&host, "#act-for")
         .dyn_into::<web_sys::HtmlInputElement>()

@@ -5,43 +5,16 @@
 //! Expected IDs come from `SessionTrackerImpl.initializeNextSession` (ZOOKEEPER-1622 for 3.4.5).
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
-
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlInputElement, InputEvent, InputEventInit, MouseEvent, MouseEventInit};
+use web_sys::{Element, HtmlInputElement, InputEvent, InputEventInit};
 use zksim_web::SeedWidget;
 use zksim_web::seed::{Outcome, SeedAction, SeedForm, SeedInput};
 
+mod dom;
+use dom::{click, find, mount, text};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Mounts `C` into a fresh element appended to `<body>` and waits for its first render.
-async fn mount<C>() -> Element
-where
-    C: yew::BaseComponent<Properties = ()>,
-{
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&host).unwrap();
-    yew::Renderer::<C>::with_root(host.clone()).render();
-    settle().await;
-    host
-}
-
-/// Yields to the event loop so Yew's scheduler runs pending renders.
-async fn settle() {
-    yew::platform::time::sleep(Duration::from_millis(20)).await;
-}
-
-fn find(host: &Element, selector: &str) -> Element {
-    host.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element matches {selector}"))
-}
-
-fn text(host: &Element, selector: &str) -> String {
-    find(host, selector).text_content().unwrap_or_default()
-}
 
 /// Replaces the input's text and fires `input`, as typing does. No re-render in between, on
 /// purpose: an edit followed at once by a click must still count.
@@ -59,16 +32,6 @@ fn value_of(host: &Element, selector: &str) -> String {
         .dyn_into::<HtmlInputElement>()
         .unwrap()
         .value()
-}
-
-/// A bubbling, cancelable `click`: the browser runs the submit button's activation behaviour.
-async fn click(host: &Element, selector: &str) {
-    let init = MouseEventInit::new();
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
-    find(host, selector).dispatch_event(&event).unwrap();
-    settle().await;
 }
 
 #[wasm_bindgen_test]

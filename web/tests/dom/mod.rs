@@ -1,0 +1,45 @@
+//! DOM helpers shared by the in-browser component tests: mount a component, wait for Yew to
+//! render, find elements, dispatch real events.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use web_sys::{Element, MouseEvent, MouseEventInit};
+
+/// Mounts `C` into a fresh element appended to `<body>` and waits for its first render.
+pub async fn mount<C>() -> Element
+where
+    C: yew::BaseComponent<Properties = ()>,
+{
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    yew::Renderer::<C>::with_root(host.clone()).render();
+    settle().await;
+    host
+}
+
+/// Yields to the event loop so Yew's scheduler runs pending renders.
+pub async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(30)).await;
+}
+
+pub fn find(host: &Element, selector: &str) -> Element {
+    host.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+}
+
+pub fn text(host: &Element, selector: &str) -> String {
+    find(host, selector).text_content().unwrap_or_default()
+}
+
+/// A bubbling, cancelable `click`: the browser runs the element's activation behaviour.
+pub async fn click(host: &Element, selector: &str) {
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = MouseEvent::new_with_mouse_event_init_dict("click", &init).unwrap();
+    find(host, selector).dispatch_event(&event).unwrap();
+    settle().await;
+}
