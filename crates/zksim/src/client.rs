@@ -12,7 +12,8 @@
 //!
 //! The SendThread loop is modelled by its decisions: `to = readTimeout - idleRecv` (or
 //! `connectTimeout - idleRecv` while connecting) and the ping rule of the profile, evaluated at
-//! each wake-up and after every packet. `StaticHostProvider` cycles a seeded shuffle of the
+//! each wake-up of the loop exactly as Java does: on its timer, after every packet read, and
+//! after every packet queued (each pass replaces the pending wait, as a new `select(to)` does). `StaticHostProvider` cycles a seeded shuffle of the
 //! hosts and sleeps the 1000 ms spin delay when it comes back round (spec 3.3).
 
 use std::collections::VecDeque;
@@ -25,6 +26,9 @@ use crate::profile::{Level, PingRule};
 use crate::scenario::{ActionKind, ClientSpec, MultiOp, RegisterStyle};
 use crate::trace::{EventKind, Node};
 use crate::world::{Event, Rng, World};
+
+/// `MAX_SEND_PING_INTERVAL` in `SendThread.run` (3.4.6+, ZOOKEEPER-1751).
+const MAX_SEND_PING_INTERVAL_MS: i64 = 10_000;
 
 /// `ZooKeeper.States`, as far as a client without auth can go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -674,50 +678,55 @@ impl World {
         }
     }
 
-    fn ping_due(&self, c: usize) -> bool {
+    /// `timeToNextPing` as `SendThread.run` computes it on this pass of its loop, from the
+    /// idle-send time *now*. Java evaluates the rule only when the loop wakes (its
+    /// `selector.select(to)` returns on the timer, a packet read, or a packet queued), so the
+    /// value depends on when it is asked: on an idle connection the loop wakes a few ms after
+    /// each ping (its reply), sees `idleSend` under a second, and sleeps until
+    /// `lastSend + readTimeout/2`; then `idleSend` is over a second and the ping goes. Idle pings
+    /// therefore go every readTimeout/2 on every release; ZOOKEEPER-1751's 1000 ms of slack acts
+    /// only when something else wakes the loop after a second of send idleness.
+    fn time_to_next_ping_ms(&self, c: usize) -> i64 {
         let cl = &self.clients[c];
         let idle_send = self.now_ms().saturating_sub(cl.last_send_ms) as i64;
-        if idle_send == 0 {
-            // Something was just sent: no ping in the same millisecond.
-            return false;
-        }
         let half = (cl.read_timeout_ms / 2) as i64;
         match self.profile.ping_rule {
-            PingRule::HalfReadTimeout => half - idle_send <= 0,
+            PingRule::HalfReadTimeout => half - idle_send,
             PingRule::HalfReadTimeoutWithSlack => {
-                let slack = if idle_send > 1000 { 1000 } else { 0 };
-                half - idle_send - slack <= 0 || idle_send > 10_000
+                half - idle_send - if idle_send > 1000 { 1000 } else { 0 }
             }
         }
     }
 
-    /// The idle-send time at which the next ping falls due under the profile's rule.
-    fn ping_after_ms(&self, c: usize) -> u64 {
-        let half = (self.clients[c].read_timeout_ms / 2).max(0) as u64;
-        let after = match self.profile.ping_rule {
-            PingRule::HalfReadTimeout => half,
-            PingRule::HalfReadTimeoutWithSlack => {
-                if half > 2000 {
-                    half - 1000
-                } else if half <= 1000 {
-                    half
-                } else {
-                    1001
-                }
-            }
-        };
-        // A timeout of a few ms would have the Java loop spin; the simulation waits a ms.
-        after.max(1)
+    /// `if (timeToNextPing <= 0 || idleSend > MAX_SEND_PING_INTERVAL) sendPing()`.
+    fn ping_due(&self, c: usize) -> bool {
+        let idle_send = self.now_ms().saturating_sub(self.clients[c].last_send_ms) as i64;
+        if idle_send == 0 {
+            // Something was just written: a ping in the same millisecond would be a loop
+            // spinning on a timeout of 0 (readTimeout/2 of a few ms); wait a ms instead.
+            return false;
+        }
+        let forced = self.profile.ping_rule == PingRule::HalfReadTimeoutWithSlack
+            && idle_send > MAX_SEND_PING_INTERVAL_MS;
+        self.time_to_next_ping_ms(c) <= 0 || forced
     }
 
+    /// The end of a pass of the loop: `doTransport(to)` with
+    /// `to = min(readTimeout - idleRecv, timeToNextPing)`. The new wait replaces whatever wait was
+    /// pending, as a new `select(to)` does.
     fn client_reschedule(&mut self, c: usize) {
         let cl = &self.clients[c];
         if cl.phase != Phase::Connected {
             return;
         }
+        let now = self.now_ms();
         let read_deadline = cl.last_heard_ms + cl.read_timeout_ms as u64;
-        let ping_at = cl.last_send_ms + self.ping_after_ms(c);
-        let at = read_deadline.min(ping_at).max(self.now_ms());
+        // A wait of a few ms would have the Java loop spin; the simulation waits at least a ms.
+        let ping_at = now + self.time_to_next_ping_ms(c).max(1) as u64;
+        let at = read_deadline.min(ping_at).max(now);
+        let cl = &mut self.clients[c];
+        cl.wake_at_ms = None;
+        cl.wake_generation += 1;
         self.schedule_client_wake(c, at);
     }
 

@@ -88,7 +88,8 @@ pub enum PingRule {
     /// 3.4.0-3.4.5: ping when `readTimeout/2 - idleSend <= 0`.
     HalfReadTimeout,
     /// 3.4.6+ (ZOOKEEPER-1751): 1000 ms of slack once idle for over a second, and a forced ping
-    /// after more than 10 s without sending.
+    /// after more than 10 s without sending. Both are evaluated only when the send loop wakes,
+    /// so an idle connection still pings every readTimeout/2 (see `World::time_to_next_ping_ms`).
     HalfReadTimeoutWithSlack,
 }
 

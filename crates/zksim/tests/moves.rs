@@ -207,8 +207,13 @@ fn stale_holder_on_the_leader_is_cut_at_its_next_ping() {
         .iter()
         .find(|e| matches!(&e.kind, EventKind::SessionMoved { op, .. } if op == "ping"));
     assert!(moved.is_some(), "the stale holder's ping was owner-checked");
-    // Reconnecting re-claims the session: a ping-pong between the handles.
-    assert!(owner_changes(&w).len() >= 3);
+    // Reconnecting re-claims the session for the leader's connection. The follower never checks
+    // b's pings, so b stays connected and the owner stays with a: moved to s1's LearnerHandler
+    // at 2 s, taken back by a's reconnect (creation sets no owner). Pings go every readTimeout/2 = 2000 ms
+    // (SendThread.run), so a's first ping after the move is at 3.0 s.
+    let changes = owner_changes(&w);
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(moved.unwrap().at_ms, 3003);
 }
 
 #[test]
