@@ -15,9 +15,13 @@
 //   T node PATH DATA OWNER VERSION | T treedone | T error TEXT
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.UnsupportedEncodingException;
 import java.io.PrintStream;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URLDecoder;
@@ -32,6 +36,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.AsyncCallback;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.WatchedEvent;
@@ -39,11 +44,18 @@ import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.HostProvider;
-import org.apache.zookeeper.common.Time;
 import org.apache.zookeeper.data.Stat;
 
 public class Driver {
-    static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    static final PrintStream OUT;
+
+    static {
+        try {
+            OUT = new PrintStream(System.out, true, "UTF-8");
+        } catch (UnsupportedEncodingException e) {
+            throw new RuntimeException(e);
+        }
+    }
     static final Map<String, ZooKeeper> handles = new ConcurrentHashMap<>();
     static final Map<String, Boolean> dead = new ConcurrentHashMap<>();
 
@@ -56,11 +68,19 @@ public class Driver {
     }
 
     static String enc(String s) {
-        return s == null ? "-" : URLEncoder.encode(s, StandardCharsets.UTF_8);
+        try {
+            return s == null ? "-" : URLEncoder.encode(s, "UTF-8");
+        } catch (UnsupportedEncodingException e) {
+            throw new RuntimeException(e);
+        }
     }
 
     static String dec(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s, "UTF-8");
+        } catch (UnsupportedEncodingException e) {
+            throw new RuntimeException(e);
+        }
     }
 
     static String hex(byte[] b) {
@@ -160,6 +180,49 @@ public class Driver {
         }
     }
 
+    /** The 3.5+ client takes a HostProvider; the 3.4 one always shuffles its own. */
+    static Constructor<ZooKeeper> hostProviderConstructor(boolean renew) {
+        try {
+            return renew
+                    ? ZooKeeper.class.getConstructor(String.class, int.class, Watcher.class, long.class, byte[].class,
+                            boolean.class, HostProvider.class)
+                    : ZooKeeper.class.getConstructor(String.class, int.class, Watcher.class, boolean.class,
+                            HostProvider.class);
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A handle whose host provider tries HOSTS in the order given. 3.5+: the Ordered provider. 3.4:
+     * StaticHostProvider shuffles, so the handle gets DriverSocket34 (compiled for 3.4 only), a
+     * ClientCnxnSocketNIO that connects to the i-th host of the given order on its i-th connect: the
+     * provider's cycle, spin delay and onConnected are positional, so only the names in its log lines
+     * differ from an unshuffled provider.
+     */
+    static ZooKeeper open(String hosts, int timeout, Watcher w, String sid, String passwd) throws Exception {
+        long id = sid == null ? 0 : Long.parseUnsignedLong(sid.substring(2), 16);
+        Constructor<ZooKeeper> c = hostProviderConstructor(sid != null);
+        try {
+            if (c != null) {
+                Ordered hp = new Ordered(parseHosts(hosts));
+                return sid == null ? c.newInstance(hosts, timeout, w, false, hp)
+                        : c.newInstance(hosts, timeout, w, id, unhex(passwd), false, hp);
+            }
+        } catch (InvocationTargetException e) {
+            throw (Exception) e.getCause();
+        }
+        Class<?> s34 = Class.forName("org.apache.zookeeper.DriverSocket34");
+        s34.getField("pending").set(null, parseHosts(hosts));
+        System.setProperty("zookeeper.clientCnxnSocket", s34.getName());
+        try {
+            return sid == null ? new ZooKeeper(hosts, timeout, w, false)
+                    : new ZooKeeper(hosts, timeout, w, id, unhex(passwd), false);
+        } finally {
+            s34.getField("pending").set(null, null);
+        }
+    }
+
     static void connect(String name, String hosts, int timeout, String sid, String passwd) throws Exception {
         ZooKeeper old = handles.remove(name);
         if (old != null) {
@@ -190,14 +253,7 @@ public class Driver {
                 emit("refused", name, "0x" + Long.toHexString(zk.getSessionId()), zk.getSessionTimeout());
             }
         };
-        Ordered hp = new Ordered(parseHosts(hosts));
-        ZooKeeper zk;
-        if (sid.equals("-")) {
-            zk = new ZooKeeper(hosts, timeout, w, false, hp);
-        } else {
-            long id = Long.parseUnsignedLong(sid.substring(2), 16);
-            zk = new ZooKeeper(hosts, timeout, w, id, unhex(passwd), false, hp);
-        }
+        ZooKeeper zk = open(hosts, timeout, w, sid.equals("-") ? null : sid, passwd);
         self[0] = zk;
         handles.put(name, zk);
         ready.countDown();
@@ -210,7 +266,9 @@ public class Driver {
         try {
             Object sock = socket(zk);
             long lastSend = (Long) field(sock, Class.forName("org.apache.zookeeper.ClientCnxnSocket"), "lastSend");
-            ago = Time.currentElapsedTime() - lastSend;
+            // 3.4.5/3.4.6 stamp it with the wall clock, later releases with the elapsed (nanoTime) one.
+            long now = lastSend > 1_000_000_000_000L ? System.currentTimeMillis() : System.nanoTime() / 1_000_000;
+            ago = now - lastSend;
         } catch (Exception e) {
             emit("error", enc("kill: lastSend: " + e));
         }
@@ -248,6 +306,20 @@ public class Driver {
         t.start();
     }
 
+    /** close(waitForShutdownTimeoutMs) from 3.5; 3.4 has close() only. */
+    static void close(ZooKeeper zk, int ms) throws Exception {
+        try {
+            Method m = ZooKeeper.class.getMethod("close", int.class);
+            try {
+                m.invoke(zk, ms);
+            } catch (InvocationTargetException e) {
+                throw (Exception) e.getCause();
+            }
+        } catch (NoSuchMethodException e) {
+            zk.close();
+        }
+    }
+
     static String owner(Stat s) {
         return s == null ? "-" : "0x" + Long.toHexString(s.getEphemeralOwner());
     }
@@ -275,8 +347,9 @@ public class Driver {
             case "create": {
                 CreateMode m = eph ? (seq ? CreateMode.EPHEMERAL_SEQUENTIAL : CreateMode.EPHEMERAL)
                         : (seq ? CreateMode.PERSISTENT_SEQUENTIAL : CreateMode.PERSISTENT);
+                // StringCallback: 3.4 has no Create2Callback (the create's Stat is not compared).
                 zk.create(path, bytes, ZooDefs.Ids.OPEN_ACL_UNSAFE, m,
-                        (AsyncCallback.Create2Callback) (rc, p, ctx, name, stat) -> report.done(rc, stat), null);
+                        (AsyncCallback.StringCallback) (rc, p, ctx, name) -> report.done(rc, null), null);
                 break;
             }
             case "set_data":
@@ -309,13 +382,15 @@ public class Driver {
             byte[] data = dec(f[2]).getBytes(StandardCharsets.UTF_8);
             int version = Integer.parseInt(f[3]);
             boolean eph = f[4].equals("1");
+            boolean seq = f[5].equals("1");
             if (first.equals("-")) {
                 first = path;
             }
             switch (kind) {
                 case "create":
                     ops.add(Op.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE,
-                            eph ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT));
+                            eph ? (seq ? CreateMode.EPHEMERAL_SEQUENTIAL : CreateMode.EPHEMERAL)
+                                    : (seq ? CreateMode.PERSISTENT_SEQUENTIAL : CreateMode.PERSISTENT)));
                     break;
                 case "set_data":
                     ops.add(Op.setData(path, data, version));
@@ -331,11 +406,45 @@ public class Driver {
                     return;
             }
         }
-        long issued = System.currentTimeMillis();
-        String p0 = first;
-        zk.multi(ops, (AsyncCallback.MultiCallback) (rc, p, ctx, results) -> {
+        final long issued = System.currentTimeMillis();
+        final String p0 = first;
+        // The asynchronous multi (MultiCallback) came in 3.4.7: found by reflection, else the
+        // synchronous one on a thread of its own.
+        Class<?> cb = null;
+        Method async = null;
+        try {
+            cb = Class.forName("org.apache.zookeeper.AsyncCallback$MultiCallback");
+            async = ZooKeeper.class.getMethod("multi", Iterable.class, cb, Object.class);
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            async = null;
+        }
+        if (async != null) {
+            Object proxy = Proxy.newProxyInstance(cb.getClassLoader(), new Class<?>[] {cb}, (pr, m, a) -> {
+                if (m.getName().equals("processResult")) {
+                    emit("res", id, "multi", enc(p0), a[0], "-", "-", issued);
+                }
+                return null;
+            });
+            try {
+                async.invoke(zk, ops, proxy, null);
+            } catch (Exception e) {
+                emit("error", enc("multi: " + e));
+            }
+            return;
+        }
+        Thread t = new Thread(() -> {
+            int rc = 0;
+            try {
+                zk.multi(ops);
+            } catch (KeeperException e) {
+                rc = e.code().intValue();
+            } catch (InterruptedException e) {
+                rc = KeeperException.Code.CONNECTIONLOSS.intValue();
+            }
             emit("res", id, "multi", enc(p0), rc, "-", "-", issued);
-        }, null);
+        });
+        t.setDaemon(true);
+        t.start();
     }
 
     static void register(ZooKeeper zk, String id, String style, String path, String data) {
@@ -423,7 +532,7 @@ public class Driver {
                         long issued = System.currentTimeMillis();
                         Thread t = new Thread(() -> {
                             try {
-                                zk.close(10000);
+                                close(zk, 10000);
                                 emit("res", id, "close", "-", 0, "-", "-", issued);
                             } catch (Exception e) {
                                 emit("res", id, "close", "-", -4, "-", "-", issued);
@@ -447,7 +556,7 @@ public class Driver {
                         ZooKeeper zk = new ZooKeeper(f[1], 4000, e -> { });
                         zk.exists("/", false, (rc, p, ctx, st) -> { }, null);
                         Thread.sleep(300);
-                        zk.close(1000);
+                        close(zk, 1000);
                         Stat s0 = new Stat();
                         owner(s0);
                         emit("warm");

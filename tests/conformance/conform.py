@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Conformance: zksim's 3.6 profile against a real ZooKeeper 3.8 ensemble.
+"""Conformance: each zksim profile against the real ZooKeeper release it models.
 
-For each scenarios/NAME.json (scenario format v1, "version": "3.6"):
-  1. runs the simulator on it (`zksim run FILE --json`, and `--until T` at each checkpoint);
+For each release (--release V, repeatable; `all`; default: every release with a profile) and each
+scenarios/NAME.json (scenario format v1):
+  0. refuses the scenario if it uses a field or action the real side cannot drive (the scenario
+     fails, naming the field); skips it if NAME.expect.json says it means nothing on the release;
+  1. runs the simulator on it under the release's profile (the scenario's "version" rewritten;
+     `zksim run FILE --json`, and `--until T` at each checkpoint);
   2. starts a real ensemble (QuorumPeerMain JVMs, one per server, free loopback ports; one server
      means a standalone server), drives the same actions through real ZooKeeper handles in
      Driver.java, reads the server logs, and builds a report in the shape of `zksim run --json`;
@@ -11,7 +15,9 @@ For each scenarios/NAME.json (scenario format v1, "version": "3.6"):
      window. NAME.expect.json lists checkpoints, outcomes the real system races on (compared as
      sets) and known differences (expected to fail, with the reason).
 
-Standard library only. Every process it starts is stopped by PID.
+Standard library only. Every process it starts is stopped by PID. Each release runs in a child
+process of this script (for 3.4.5, inside a private network namespace: its election and quorum
+ports bind 0.0.0.0); the parent adds up their results.
 """
 import argparse
 import datetime
@@ -30,8 +36,16 @@ import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-JAVA_CP = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-api.jar",
-           "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"]
+DEBIAN_CP = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-api.jar",
+             "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"]
+# The release -> the zksim profile that models it.
+PROFILE = {"3.4.5": "3.4.5", "3.4.6": "3.4.6", "3.4.14": "3.4.14", "3.5.10": "3.5.10",
+           "3.6.4": "3.6", "3.7.2": "3.6", "3.8.4": "3.6", "3.9.2": "3.6", "debian-3.8.0": "3.6"}
+# The default (and `all`): every release releases.sh builds that has a profile.
+DEFAULT_RELEASES = ["3.4.5", "3.4.6", "3.4.14", "3.5.10", "3.6.4", "3.7.2", "3.8.4", "3.9.2"]
+# Releases whose servers bind election/quorum ports on 0.0.0.0: run in a private network namespace.
+NETNS = {"3.4.5"}
+RELEASES_SH = os.path.join(HERE, "releases.sh")
 LOG4J = """log4j.rootLogger=INFO, F
 log4j.appender.F=org.apache.log4j.FileAppender
 log4j.appender.F.File={file}
@@ -100,10 +114,49 @@ def stop_pid(pid, sig=signal.SIGKILL):
         pass
 
 
+class Release:
+    """A real ZooKeeper release: its jars (classpath), the java that runs it, its version."""
+
+    def __init__(self, name, cp, java, version, jar):
+        self.name, self.cp, self.java, self.version, self.jar = name, cp, java, version, jar
+        self.profile = PROFILE[name]
+        self.v = tuple(int(x) for x in re.findall(r"\d+", version)[:3])
+        self.is34 = self.v < (3, 5)
+
+    @staticmethod
+    def debian():
+        for jar in DEBIAN_CP:
+            if not os.path.exists(jar):
+                raise RuntimeError(f"missing {jar} (Debian's zookeeper package)")
+        return Release("debian-3.8.0", DEBIAN_CP, "java", "3.8.0", DEBIAN_CP[0])
+
+    @staticmethod
+    def from_dir(name, d):
+        rd = lambda f: open(os.path.join(d, f)).read().strip()
+        return Release(name, rd("classpath").split(":"), rd("java"), rd("version"),
+                       os.path.join(d, "zookeeper.jar"))
+
+    def to_json(self):
+        return {"name": self.name, "cp": self.cp, "java": self.java, "version": self.version,
+                "jar": self.jar}
+
+    @staticmethod
+    def from_json(j):
+        return Release(j["name"], j["cp"], j["java"], j["version"], j["jar"])
+
+
+def raw_int(scn, key, default):
+    v = scn.get(key)
+    return default if v is None else v
+
+
 class Ensemble:
     """Real QuorumPeerMain JVMs, one per myid; one server = standalone."""
 
-    def __init__(self, ids, tick, workdir):
+    def __init__(self, scn, release, workdir):
+        ids = [s["id"] for s in scn["servers"]]
+        tick = raw_int(scn, "tick_ms", 2000)
+        self.release = release
         self.ids = ids
         self.tick = tick
         self.dir = workdir
@@ -117,13 +170,22 @@ class Ensemble:
             os.makedirs(os.path.join(d, "data"), exist_ok=True)
             with open(os.path.join(d, "data", "myid"), "w") as f:
                 f.write(f"{sid}\n")
-            cfg = [f"tickTime={tick}", "initLimit=50", "syncLimit=10",
+            cfg = [f"tickTime={tick}",
+                   f"initLimit={raw_int(scn, 'init_limit', 10)}",
+                   f"syncLimit={raw_int(scn, 'sync_limit', 5)}",
+                   f"minSessionTimeout={raw_int(scn, 'min_session_timeout_ms', 2 * tick)}",
+                   f"maxSessionTimeout={raw_int(scn, 'max_session_timeout_ms', 20 * tick)}",
                    f"dataDir={d}/data", f"clientPort={self.client_port[sid]}",
-                   "clientPortAddress=127.0.0.1", "admin.enableServer=false",
-                   "4lw.commands.whitelist=*", "preAllocSize=1024",
+                   "clientPortAddress=127.0.0.1", "preAllocSize=1024",
                    # No fsync per txn: disk latency is not what is compared, and a slow first
                    # commit would blow the 100 ms connect timeout of a tiny requested timeout.
+                   # (3.4 reads it as the system property zookeeper.forceSync: its config
+                   # parser turns every key it does not know into one.)
                    "forceSync=no"]
+            if not release.is34:
+                # 3.5+: no Jetty admin server; every four-letter word (dump, srvr). 3.4 has
+                # neither, and would silently turn the keys into zookeeper.* system properties.
+                cfg += ["admin.enableServer=false", "4lw.commands.whitelist=*"]
             if len(ids) > 1:
                 for o in ids:
                     q, e = self.quorum_ports[o]
@@ -148,10 +210,10 @@ class Ensemble:
 
     def start(self, sid):
         d = os.path.join(self.dir, f"s{sid}")
-        cmd = ["java", "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto",
+        cmd = [self.release.java, "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto",
                f"-Dlog4j.configuration=file:{d}/log4j.properties",
                "-Dzookeeper.jmx.log4j.disable=true",
-               "-cp", ":".join(JAVA_CP),
+               "-cp", ":".join(self.release.cp),
                "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{d}/zoo.cfg"]
         out = open(os.path.join(d, "stdout.log"), "ab")
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -200,15 +262,15 @@ class Ensemble:
 class Driver:
     """The Java driver JVM: real ZooKeeper handles, driven by lines on stdin."""
 
-    def __init__(self, workdir, classes):
+    def __init__(self, workdir, classes, release):
         l4j = LOG4J.format(file=os.path.join(workdir, "client.log")).replace("rootLogger=INFO",
                                                                                 "rootLogger=INFO")
         l4j += "log4j.logger.org.apache.zookeeper.ClientCnxn=DEBUG\n"
         with open(os.path.join(workdir, "client-log4j.properties"), "w") as f:
             f.write(l4j)
-        cmd = ["java", "-Xmx128m", "-XX:+UseSerialGC",
+        cmd = [release.java, "-Xmx128m", "-XX:+UseSerialGC",
                f"-Dlog4j.configuration=file:{workdir}/client-log4j.properties",
-               "-cp", ":".join([classes] + JAVA_CP), "Driver"]
+               "-cp", ":".join([classes] + release.cp), "Driver"]
         self.err = open(os.path.join(workdir, "driver.stderr"), "wb")
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=self.err, text=True, bufsize=1)
@@ -217,7 +279,6 @@ class Driver:
         self.q = queue.Queue()
         self.raw = open(os.path.join(workdir, "driver.out"), "w")
         threading.Thread(target=self._read, daemon=True).start()
-        self.wait_for(lambda f: f[1] == "ready", 30)
 
     def _read(self):
         for line in self.p.stdout:
@@ -299,23 +360,34 @@ def parse_dump(text):
 # The real run
 
 
-def run_real(scn, expect, workdir, classes, sim_hosts, sim_leader):
-    tick = scn.get("tick_ms", 2000)
+def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
     ids = [s["id"] for s in scn["servers"]]
-    ens = Ensemble(ids, tick, workdir)
+    ens = Ensemble(scn, release, workdir)
     drv = None
     real = {"notes": []}
     try:
-        initial = [s["id"] for s in scn["servers"] if s.get("start_ms", 0) is not None]
+        # The driver JVM starts (and loads its client classes against a closed port: a handle
+        # to it mints nothing) while the servers start and elect.
+        drv = Driver(workdir, classes, release)
+        drv.send("warmup", f"127.0.0.1:{free_ports(1)[0]}")
+        # start_ms: 0 (the default) = before the scenario's clock starts; later = at that time
+        # (a timeline event below); null = only by a start_server action.
+        start_at = {s["id"]: s.get("start_ms", 0) for s in scn["servers"]}
+        initial = [sid for sid in ids if start_at[sid] == 0]
+        modes = {}
         # Highest myid first, so that it wins the first election as in the simulator (if the two
         # lower ones form a quorum before it is up, the middle one leads); checked, and retried.
         for attempt in range(3):
+            if not initial:
+                break
             for i, sid in enumerate(sorted(initial, reverse=True)):
                 ens.start(sid)
                 if i == 0 and len(initial) > 1:
                     time.sleep(0.3)
+            if len(initial) < len(ids) and len(initial) <= len(ids) // 2:
+                break  # no quorum yet: nothing serves until the later ones start
             modes = ens.wait_serving(initial)
-            want = sim_leader if sim_leader is not None else max(initial)
+            want = sim_leader if sim_leader in initial else max(initial)
             if len(initial) == 1 or modes.get(want) == "leader":
                 break
             real["notes"].append(f"attempt {attempt + 1}: s{want} did not lead ({modes}); restarting")
@@ -325,9 +397,6 @@ def run_real(scn, expect, workdir, classes, sim_hosts, sim_leader):
             raise RuntimeError(f"the first election did not make s{want} leader: {modes}")
         real["initial_modes"] = modes
         modes_cache = dict(modes)  # cleared when a server starts or crashes
-        drv = Driver(workdir, classes)
-        # Load the client classes before the clock starts (a handle to a closed port mints nothing).
-        drv.send("warmup", f"127.0.0.1:{free_ports(1)[0]}")
         drv.wait_for(lambda f: f[1] == "warm", 30)
         clients = {c["name"]: c for c in scn["clients"]}
         actions = scn["actions"]
@@ -342,6 +411,10 @@ def run_real(scn, expect, workdir, classes, sim_hosts, sim_leader):
         server_events = []
         timeline = [(a["at_ms"], 0, i, a) for i, a in enumerate(actions)]
         timeline += [(cp, 1, -1, {"do": "_checkpoint", "at_ms": cp}) for cp in checkpoints]
+        # A server starts at its start_ms before any action of that millisecond (the simulator
+        # starts servers before it runs actions).
+        timeline += [(t, -1, -1, {"do": "start_server", "server": sid, "at_ms": t})
+                     for sid, t in start_at.items() if t and t <= until]
         timeline.sort(key=lambda x: (x[0], x[1], x[2]))
         t0 = now_ms()
         real["t0"] = t0
@@ -412,7 +485,8 @@ def run_real(scn, expect, workdir, classes, sim_hosts, sim_leader):
                 issued.append((idx, a))
             elif what == "multi":
                 ops = ";".join(",".join([q(o["op"]), q(o["path"]), q(o.get("data", "")),
-                                         str(o.get("version", -1)), str(int(bool(o.get("ephemeral"))))])
+                                         str(o.get("version", -1)), str(int(bool(o.get("ephemeral")))),
+                                         str(int(bool(o.get("sequential"))))])
                                for o in a["ops"])
                 drv.send("multi", idx, c, ops)
                 issued.append((idx, a))
@@ -472,6 +546,7 @@ def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall,
     for c, wall, a, idx in connects:
         new_session_clients.setdefault(c, []).append(not a.get("session_of"))
     connect_count = {c: 0 for c in events}
+    holds = []  # every SyncConnected: which handle held which session, negotiated what
     conn_gen = {}
     refused = {}
     for f in lines:
@@ -484,6 +559,7 @@ def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall,
             c, sid, to, pw, port = f[2], f[3], int(f[4]), f[5], int(f[6])
             conn_info[c] = {"session": sid, "timeout": to, "password": pw,
                             "server": ens.port_to_id.get(port), "at": f[0]}
+            holds.append({"client": c, "session": sid, "timeout_ms": to, "at_ms": rel(f[0])})
             if sid not in seen and sid != "0x0":
                 seen.add(sid)
                 minted.append({"id": sid, "minted_by": int(sid, 16) >> 56, "timeout_ms": to,
@@ -571,6 +647,7 @@ def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall,
     real.update({"format": 1, "end_ms": rel(end_wall), "sessions": sessions, "clients": clients,
                  "ops": ops, "znodes": znodes,
                  "checkpoints": {str(k): v for k, v in dumps.items()},
+                 "holds": holds,
                  "kills": {c: {"at_ms": rel(w), "last_send_ms": rel(w - ago), "server": srv,
                                "server_mode": mode} for c, (w, ago, srv, mode) in kills.items()},
                  "server_events": [(rel(w), what, sid) for w, what, sid in server_events],
@@ -760,76 +837,184 @@ def window_checks(ch, k, s, o, scn, real, sim, tick, rkeys, skeys):
     """Expiry instants: the real one from the leader's log against the last packet the killed
     holder sent; the simulated one against the kill (its last ping is at most readTimeout/2 before).
     Leader-attached: within (T, T+tick]; follower-attached: that bucket or the next
-    (within (T, T+1.5 tick]). A session whose leader changed is re-armed at takeover."""
-    T = s["timeout_ms"]
+    (within (T, T+1.5 tick]). A session whose leader changed is re-armed at takeover.
+
+    The holder is the handle that held the session last (the last SyncConnected with it), and T
+    its negotiated timeout: a renew from another handle re-negotiates the session's timeout."""
     if s["expired_at_ms"] is None or o["expired_at_ms"] is None:
         return
-    holder = None
-    for c in scn["clients"]:
-        for rc in real["clients"]:
-            if rc["name"] == c["name"] and rc["session"] == s["id"] and rc["name"] in real["kills"]:
-                holder = rc["name"]
+    holds = [h for h in real.get("holds", []) if h["session"] == s["id"] and h["at_ms"] <= s["expired_at_ms"]]
+    if not holds:
+        return
+    last = holds[-1]
+    holder, T = last["client"], last["timeout_ms"]
+    kill = real["kills"].get(holder)
+    if kill is None or kill["at_ms"] < last["at_ms"]:
+        return  # the last holder was not killed: no packet to measure from
+    kill_sim = [a["at_ms"] for a in scn["actions"] if a["do"] == "kill" and a["client"] == holder
+                and a["at_ms"] <= o["expired_at_ms"]]
+    if not kill_sim:
+        ch.check(f"session[{k}].expiry_holder_killed_sim", holder, None, ok=False,
+                 detail="the real session's last holder was killed before it expired; in the simulator it was not")
+        return
+    kill_sim = kill_sim[-1]
+    sim_holder = next((c for c in sim["clients"] if c["name"] == holder), None)
+    T_sim = (sim_holder or {}).get("negotiated_timeout_ms") or o["timeout_ms"]
     crash_after = [t for t, what, sid in real["server_events"] if what == "crash"]
     eps = 80  # logging and scheduling slack on a real machine, ms
-    if holder is None:
-        return
-    kill = real["kills"][holder]
-    kill_sim = next(a["at_ms"] for a in scn["actions"] if a["do"] == "kill" and a["client"] == holder)
     leader_changes = [t for t in crash_after if t > kill["at_ms"] and t < s["expired_at_ms"]]
     if leader_changes:
         # Re-armed at takeover: expiry is at least T after the leader crashed.
         t = leader_changes[0]
+        t_sim = next(a["at_ms"] for a in scn["actions"] if a["do"] == "crash_server" and a["at_ms"] >= kill_sim)
         ch.check(f"session[{k}].expiry_rearmed", s["expired_at_ms"] - t > T,
-                 o["expired_at_ms"] - next(a["at_ms"] for a in scn["actions"] if a["do"] == "crash_server") > T,
+                 o["expired_at_ms"] - t_sim > T_sim,
                  detail=f"real expired {s['expired_at_ms'] - t} ms after the leader crash, sim "
-                        f"{o['expired_at_ms'] - next(a['at_ms'] for a in scn['actions'] if a['do'] == 'crash_server')} ms; T={T}")
+                        f"{o['expired_at_ms'] - t_sim} ms; T={T} (sim {T_sim})")
         return
     on_leader = kill["server_mode"] in ("leader", "standalone")
     hi = tick if on_leader else tick * 3 // 2
     d_real = s["expired_at_ms"] - kill["last_send_ms"]
     ok_real = T - eps < d_real <= T + hi + eps
     ch.check(f"session[{k}].expiry_window_real", d_real, None, ok=ok_real,
-             detail=f"{'leader' if on_leader else 'follower'}-attached: real expiry - last packet "
-                    f"must be in ({T}, {T + hi}] (+-{eps} ms slack)")
-    client_T = next(c.get("session_timeout_ms") for c in scn["clients"] if c["name"] == holder)
-    ping = (T * 2 // 3) // 2
+             detail=f"{'leader' if on_leader else 'follower'}-attached ({holder}, the last holder, "
+                    f"negotiated {T} ms): real expiry - last packet must be in ({T}, {T + hi}] "
+                    f"(+-{eps} ms slack)")
+    ping = (T_sim * 2 // 3) // 2
     d_sim = o["expired_at_ms"] - kill_sim
-    ch.check(f"session[{k}].expiry_window_sim", None, d_sim, ok=(T - ping < d_sim <= T + hi),
-             detail=f"sim expiry - kill must be in ({T - ping}, {T + hi}]")
+    ch.check(f"session[{k}].expiry_window_sim", None, d_sim, ok=(T_sim - ping < d_sim <= T_sim + hi),
+             detail=f"sim expiry - kill must be in ({T_sim - ping}, {T_sim + hi}]")
     ch.check(f"session[{k}].expiry_bucket_sim", None, o["expired_at_ms"] % tick, ok=True)
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--zksim", required=True)
-    ap.add_argument("--classes", required=True)
-    ap.add_argument("--logs", required=True)
-    ap.add_argument("names", nargs="*")
-    args = ap.parse_args()
+# ---------------------------------------------------------------------------------------------
+# What the real side cannot drive: refused, never dropped
+
+
+# Actions the harness cannot do to a real ensemble (with why); the scenario fails naming them.
+REFUSED_ACTIONS = {
+    "partition": "no network partitions on loopback (would need per-endpoint packet filtering)",
+    "heal": "no network partitions on loopback (would need per-endpoint packet filtering)",
+    "clock_jump": "a real server's wall clock cannot be moved without moving the machine's",
+    "hold": "real TCP messages cannot be held in the network",
+    "release": "real TCP messages cannot be held in the network",
+    "drop": "real TCP messages cannot be dropped selectively",
+    "delay": "real TCP messages cannot be delayed selectively",
+}
+# Loopback's one-way delay is well under a millisecond: [min, max] within this is "[1, 1]-ish".
+LATENCY_MAX_MS = 2
+
+
+def refusals(scn):
+    """Every field or action of the scenario (as written) the real side cannot drive."""
+    out = []
+    if scn.get("format") != 1:
+        out.append(f"format: {scn.get('format')!r} (only format 1 is known)")
+    if scn.get("epoch_ms") is not None:
+        out.append("epoch_ms: the real servers' wall clock is the machine's")
+    lat = scn.get("latency_ms")
+    if lat is not None and not (isinstance(lat, list) and len(lat) == 2 and max(lat) <= LATENCY_MAX_MS):
+        out.append(f"latency_ms: {lat} (loopback's latency is well under 1 ms; only up to "
+                   f"[{LATENCY_MAX_MS}, {LATENCY_MAX_MS}] is taken as it)")
+    for i, sv in enumerate(scn.get("servers", [])):
+        if sv.get("clock_offset_ms") not in (None, 0):
+            out.append(f"servers[{i}].clock_offset_ms: every real server runs on the machine's clock")
+        if sv.get("uptime_ms") not in (None, 0):
+            out.append(f"servers[{i}].uptime_ms: a real server's elapsed clock is its JVM's")
+    for i, a in enumerate(scn.get("actions", [])):
+        why = REFUSED_ACTIONS.get(a.get("do"))
+        if why:
+            out.append(f"actions[{i}].do: {a['do']!r}: {why}")
+    return out
+
+
+def release_expect(expect, release):
+    """NAME.expect.json with its per-release block(s) for this release merged in.
+
+    "releases": {"3.4.5,3.4.6": {...}, "3.4.*": {...}} -- keys are release names or fnmatch
+    patterns, comma-separated; each block may hold "skip" (why the scenario means nothing on
+    that release), "checkpoints", "attempts", "notes", and "alternatives" / "known_differences"
+    (merged into the top-level ones, check by check)."""
+    import fnmatch
+    out = {k: v for k, v in expect.items() if k != "releases"}
+    out["alternatives"] = dict(expect.get("alternatives", {}))
+    out["known_differences"] = dict(expect.get("known_differences", {}))
+    for key, block in expect.get("releases", {}).items():
+        if not any(fnmatch.fnmatchcase(release, pat.strip()) for pat in key.split(",")):
+            continue
+        for k, v in block.items():
+            if k in ("alternatives", "known_differences"):
+                out[k].update(v)
+            else:
+                out[k] = v
+    return out
+
+
+def compile_driver(release, classes, logs):
+    """Driver.java against this release's client jar (Java 8 bytecode: runs on any release's
+    java); for a 3.4 client, also DriverSocket34 (its ClientCnxnSocketNIO is 3.4's)."""
+    os.makedirs(classes, exist_ok=True)
+    srcs = [os.path.join(HERE, "Driver.java")]
+    if release.is34:
+        srcs.append(os.path.join(HERE, "java34", "org", "apache", "zookeeper", "DriverSocket34.java"))
+    cmd = ["javac", "-proc:none", "-nowarn", "-Xlint:-options", "--release", "8", "-d", classes,
+           "-cp", ":".join(release.cp)] + srcs
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    with open(os.path.join(logs, "javac.log"), "w") as f:
+        f.write(p.stdout + p.stderr)
+    if p.returncode != 0:
+        raise RuntimeError(f"javac failed against {release.jar}:\n{p.stdout}{p.stderr}")
+
+
+def run_release(args, release):
+    """Every scenario on one release (the child process). Writes summary.json."""
     global PIDFILE
     PIDFILE = os.path.join(args.logs, "pids")
+    tag = release.name
     sdir = os.path.join(HERE, "scenarios")
     names = args.names or sorted(f[:-5] for f in os.listdir(sdir)
                                  if f.endswith(".json") and not f.endswith(".expect.json"))
-    passed, failed, tally = 0, 0, {"ok": 0, "race": 0, "known": 0, "known-but-agrees": 0, "FAIL": 0}
-    known_list = []
+    tally = {"ok": 0, "race": 0, "known": 0, "known-but-agrees": 0, "FAIL": 0}
+    summary = {"release": tag, "profile": release.profile, "scenarios": {}}
     t_all = time.time()
+    classes = os.path.join(args.logs, "classes")
+    compile_driver(release, classes, args.logs)
     for name in names:
         t_start = time.time()
         path = os.path.join(sdir, name + ".json")
-        scn = json.load(open(path))
+        raw = json.load(open(path))
         ep = os.path.join(sdir, name + ".expect.json")
-        expect = json.load(open(ep)) if os.path.exists(ep) else {}
+        expect = release_expect(json.load(open(ep)) if os.path.exists(ep) else {}, tag)
+        res = {"checks": 0, "agree": 0, "race": 0, "known": 0, "failed": 0, "status": "FAIL"}
+        summary["scenarios"][name] = res
+        if expect.get("skip"):
+            log(f"skip {name} on {tag}: {expect['skip']}")
+            res["status"] = "skip"
+            res["reason"] = expect["skip"]
+            continue
         workdir = os.path.join(args.logs, name)
         os.makedirs(workdir, exist_ok=True)
+        refused = refusals(raw)
+        if refused:
+            for r in refused:
+                log(f"  refused {tag} {name}: {r}")
+            log(f"FAIL {tag} {name}: the harness cannot drive {len(refused)} field(s) on the real side")
+            res["refused"] = refused
+            continue
+        # The scenario under the release's profile, kept with the run's logs.
+        scn = dict(raw)
+        scn["version"] = release.profile
+        spath = os.path.join(workdir, "scenario.json")
+        with open(spath, "w") as f:
+            json.dump(scn, f, indent=1)
         ok = False
         try:
-            sim = run_sim(args.zksim, path)
-            cps = {cp: run_sim(args.zksim, path, until=cp) for cp in expect.get("checkpoints", [])}
-            hosts, simlog = sim_hosts(args.zksim, path, scn)
+            sim = run_sim(args.zksim, spath)
+            cps = {cp: run_sim(args.zksim, spath, until=cp) for cp in expect.get("checkpoints", [])}
+            hosts, simlog = sim_hosts(args.zksim, spath, scn)
             with open(os.path.join(workdir, "sim.json"), "w") as f:
                 json.dump(sim, f, indent=1)
             with open(os.path.join(workdir, "sim.log"), "w") as f:
@@ -837,7 +1022,7 @@ def main():
             real = None
             attempts = expect.get("attempts", 1)
             for attempt in range(attempts):
-                real = run_real(scn, expect, workdir, args.classes, hosts, sim_leader(simlog))
+                real = run_real(scn, expect, workdir, classes, release, hosts, sim_leader(simlog))
                 with open(os.path.join(workdir, "real.json"), "w") as f:
                     json.dump(real, f, indent=1)
                 ch = compare(name, scn, expect, real, sim, cps)
@@ -846,35 +1031,150 @@ def main():
             for status, cid, d in ch.results:
                 tally[status] += 1
                 if status != "ok":
-                    log(f"  {status:5} {name}: {cid}: {d}")
-                if status == "known":
-                    known_list.append(f"{name}: {cid}")
+                    log(f"  {status:5} {tag} {name}: {cid}: {d}")
             ok = not ch.failed()
             nchk = len(ch.results)
-            log(f"{'PASS' if ok else 'FAIL'} {name} ({nchk} checks, {sum(1 for r in ch.results if r[0] == 'known')} known differences) in {time.time() - t_start:.1f} s")
+            res.update({"checks": nchk, "agree": sum(1 for r in ch.results if r[0] in ("ok", "known-but-agrees")),
+                        "race": sum(1 for r in ch.results if r[0] == "race"),
+                        "known": sum(1 for r in ch.results if r[0] == "known"),
+                        "failed": len(ch.failed()), "status": "PASS" if ok else "FAIL",
+                        "seconds": round(time.time() - t_start, 1)})
+            log(f"{'PASS' if ok else 'FAIL'} {tag} {name} ({nchk} checks, {res['known']} known differences) "
+                f"in {time.time() - t_start:.1f} s")
             if not ok:
                 log("  real-world evidence (ms since the scenario's start, server, log line):")
                 for line in real["evidence"][-60:]:
                     log("    " + line)
         except Exception:
-            log(f"FAIL {name}: harness error\n{traceback.format_exc()}")
+            log(f"FAIL {tag} {name}: harness error\n{traceback.format_exc()}")
         finally:
             for pid in list(PROCS):
                 stop_pid(pid)
                 track(pid)
-        if ok:
-            passed += 1
-        else:
+    summary["tally"] = tally
+    summary["seconds"] = round(time.time() - t_all, 1)
+    with open(os.path.join(args.logs, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    log(f"{tag}: checks: {tally['ok']} agree, {tally['race']} within the set of outcomes the real system "
+        f"races on, {tally['known']} known differences, {tally['known-but-agrees']} known differences that "
+        f"now agree, {tally['FAIL']} disagree; {len(names)} scenarios in {time.time() - t_all:.0f} s")
+    return summary
+
+
+def resolve_releases(wanted, logs):
+    """Release name -> Release: Debian's package, or releases.sh's build of it."""
+    out = {}
+    built = [r for r in wanted if r != "debian-3.8.0"]
+    if built:
+        if not os.path.exists(RELEASES_SH):
+            raise RuntimeError(f"releases {' '.join(built)} need {RELEASES_SH}, which is not there")
+        p = subprocess.run(["bash", RELEASES_SH] + built, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=3600)
+        with open(os.path.join(logs, "releases.log"), "w") as f:
+            f.write(p.stdout + p.stderr)
+        for line in p.stdout.splitlines():
+            m = re.match(r"release (\S+) (.+)$", line.strip())
+            if m and m.group(1) in built:
+                out[m.group(1)] = Release.from_dir(m.group(1), m.group(2).strip())
+        missing = [r for r in built if r not in out]
+        if p.returncode != 0 or missing:
+            raise RuntimeError(f"releases.sh {' '.join(built)} failed (exit {p.returncode}); no build of "
+                               f"{' '.join(missing) or '-'}; see {logs}/releases.log:\n{p.stderr[-2000:]}")
+    if "debian-3.8.0" in wanted:
+        out["debian-3.8.0"] = Release.debian()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--zksim", required=True)
+    ap.add_argument("--logs", required=True)
+    ap.add_argument("--release", action="append", default=[],
+                    help="a release (repeatable), `all` (the default: " + " ".join(DEFAULT_RELEASES)
+                    + "), or debian-3.8.0")
+    ap.add_argument("--child", help=argparse.SUPPRESS)  # JSON of one Release: run it here
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args()
+    if args.child:
+        run_release(args, Release.from_json(json.loads(args.child)))
+        return 0
+    global PIDFILE
+    PIDFILE = os.path.join(args.logs, "pids")
+    wanted = []
+    if not args.release and not os.path.exists(RELEASES_SH):
+        log(f"WARNING: {RELEASES_SH} is not there: the default runs debian-3.8.0 only, not "
+            + " ".join(DEFAULT_RELEASES))
+        args.release = ["debian-3.8.0"]
+    for r in args.release or ["all"]:
+        for x in (DEFAULT_RELEASES if r == "all" else r.split(",")):
+            if x not in PROFILE:
+                log(f"unknown release {x!r}: one of {' '.join(PROFILE)} or all")
+                log("0 passed, 1 failed")
+                return 2
+            if x not in wanted:
+                wanted.append(x)
+    t_all = time.time()
+    try:
+        releases = resolve_releases(wanted, args.logs)
+    except Exception as e:
+        log(f"FAIL: {e}")
+        log("0 passed, 1 failed")
+        return 1
+    summaries = {}
+    for name in wanted:
+        rel = releases[name]
+        rlogs = os.path.join(args.logs, name)
+        os.makedirs(rlogs, exist_ok=True)
+        log(f"== release {name} ({rel.version}, {rel.jar}, java {rel.java}) against zksim profile {rel.profile}")
+        cmd = [sys.executable, "-u", os.path.abspath(__file__), "--zksim", args.zksim, "--logs", rlogs,
+               "--child", json.dumps(rel.to_json())] + args.names
+        if name in NETNS:
+            # Its servers bind 0.0.0.0: servers, driver and loopback ports in a network namespace
+            # of their own (same PID: unshare and sh exec).
+            cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + cmd
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        track(p.pid, f"release {name}")
+        p.wait()
+        track(p.pid)
+        sp = os.path.join(rlogs, "summary.json")
+        summaries[name] = json.load(open(sp)) if os.path.exists(sp) else None
+        if summaries[name] is None:
+            log(f"FAIL {name}: its run ended (exit {p.returncode}) without a summary")
+    passed = failed = skipped = 0
+    log("release       scenario                 checks agree race known failed status")
+    for name in wanted:
+        sm = summaries[name]
+        if sm is None:
             failed += 1
-    log(f"checks: {tally['ok']} agree, {tally['race']} within the set of outcomes the real system races on, "
-        f"{tally['known']} known differences, "
-        f"{tally['known-but-agrees']} known differences that now agree, {tally['FAIL']} disagree")
-    log(f"conformance: {len(names)} scenarios in {time.time() - t_all:.0f} s")
+            continue
+        for sc, r in sm["scenarios"].items():
+            log(f"{name:13} {sc:24} {r['checks']:6} {r['agree']:5} {r['race']:4} {r['known']:5} "
+                f"{r['failed']:6} {r['status']}" + (f" ({r['reason']})" if r.get("reason") else ""))
+            if r["status"] == "PASS":
+                passed += 1
+            elif r["status"] == "skip":
+                skipped += 1
+            else:
+                failed += 1
+    log(f"conformance: {len(wanted)} release(s) in {time.time() - t_all:.0f} s; {skipped} skipped")
     log(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
 
 def _terminate(signum, frame):
+    # A release's child stops its own servers and driver on TERM; everything else is killed.
+    children = [pid for pid, what in PROCS.items() if what.startswith("release")]
+    for pid in children:
+        stop_pid(pid, signal.SIGTERM)
+    deadline = time.time() + 10
+    for pid in children:
+        while time.time() < deadline:
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    break
+            except ChildProcessError:
+                break
+            time.sleep(0.05)
     for pid in list(PROCS):
         stop_pid(pid)
     sys.exit(130)
