@@ -630,7 +630,16 @@ impl World {
         match self.clients[c].phase {
             Phase::Idle => {}
             Phase::NeedConnect => {
-                if !self.clients[c].is_first_connect {
+                if !self.profile.close_checked_after_reconnect_sleep && self.clients[c].closing {
+                    // 3.5+: `if (closing) break;` before the next host and its sleep.
+                    self.send_loop_gives_up(c);
+                } else if self.clients[c].is_first_connect
+                    && self.profile.close_checked_after_reconnect_sleep
+                    && self.clients[c].closing
+                {
+                    // 3.4: no sleep before the first connect, then the same check.
+                    self.send_loop_gives_up(c);
+                } else if !self.clients[c].is_first_connect {
                     // ClientCnxn: Thread.sleep(r.nextInt(1000)) before every reconnect.
                     let r = self.clients[c].rng.below(1000);
                     self.clients[c].phase = Phase::Sleeping {
@@ -650,6 +659,12 @@ impl World {
                     self.schedule_client_wake(c, until_ms);
                 } else if let Some(h) = then_host {
                     self.open_socket(c, h);
+                } else if self.profile.close_checked_after_reconnect_sleep
+                    && self.clients[c].closing
+                {
+                    // 3.4: "don't re-establish connection if we are closing", checked after the
+                    // random reconnect sleep: a close() called while disconnected ends here.
+                    self.send_loop_gives_up(c);
                 } else {
                     self.start_connect(c);
                 }
@@ -676,6 +691,32 @@ impl World {
                 self.client_reschedule(c);
             }
         }
+    }
+
+    /// `SendThread.run` leaves its loop because `closing` is set while no socket is open: the
+    /// closeSession never reaches a server. `cleanup()` fails it (and everything queued) with
+    /// ConnectionLoss, `close()` returns and `disconnect()` makes the handle CLOSED; the session
+    /// and its ephemerals live on the servers until they expire.
+    fn send_loop_gives_up(&mut self, c: usize) {
+        let node = self.cnode(c);
+        let sid = self.clients[c].session_id;
+        let names = self.profile.send_thread_exit_names_session;
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Trace,
+            "ClientCnxn",
+            move || {
+                if names {
+                    format!("SendThread exited loop for session: {}", hex(sid))
+                } else {
+                    "SendThread exitedloop.".to_string()
+                }
+            },
+            || "close() was called while disconnected: the send loop checks `closing` before it reconnects and stops, so the closeSession is never sent. It fails with ConnectionLoss and the session is left to expire on the servers.".into(),
+        );
+        self.clients[c].phase = Phase::Idle;
+        self.client_cleanup(c, codes::CONNECTIONLOSS);
     }
 
     /// `timeToNextPing` as `SendThread.run` computes it on this pass of its loop, from the

@@ -145,9 +145,19 @@ pub struct Profile {
     /// 3.5+: `checkSession` of an unknown session is UnknownSession internally (mapped to
     /// SessionExpired with local sessions off, as here).
     pub unknown_session_internal: bool,
-    /// 3.6.0+ queues a `Closed` event when the send loop ends. After an explicit `close()` the
-    /// watcher receives it; after Expired it sits behind the event of death and is lost.
+    /// 3.5.0+ queue a `Closed` event when the send loop ends (3.4 has no `KeeperState.Closed`).
+    /// After an explicit `close()` the watcher receives it; after Expired it sits behind the
+    /// event of death and is lost.
     pub closed_event_after_loop: bool,
+    /// 3.4.x `SendThread.run` checks `closing` *after* the random reconnect sleep, so a
+    /// `close()` called while the socket is down stops the loop: the closeSession fails with
+    /// ConnectionLoss and the session lives until it expires. 3.5+ check it before the next
+    /// host (the sleep moved into `startConnect`), so a close() during the sleep reconnects and
+    /// closes the session.
+    pub close_checked_after_reconnect_sleep: bool,
+    /// The send loop's TRACE line when it ends: 3.4 "SendThread exitedloop.", 3.5+ "SendThread
+    /// exited loop for session: 0x...".
+    pub send_thread_exit_names_session: bool,
     /// The client's 3.6 log texts ("session id = 0x...", "Session 0x... for server ...,
     /// Closing socket connection. Attempting reconnect except it is a SessionExpiredException.").
     pub client_logs_3_6: bool,
@@ -173,6 +183,8 @@ pub static V3_4_5: Profile = Profile {
     event_thread_log_names_session: false,
     unknown_session_internal: false,
     closed_event_after_loop: false,
+    close_checked_after_reconnect_sleep: true,
+    send_thread_exit_names_session: false,
     client_logs_3_6: false,
     client_warns_on_session_timeout: false,
 };
@@ -205,6 +217,9 @@ pub static V3_5_10: Profile = Profile {
     logs_processed_termination: false,
     closed_socket_log_level: Level::Debug,
     unknown_session_internal: true,
+    closed_event_after_loop: true,
+    close_checked_after_reconnect_sleep: false,
+    send_thread_exit_names_session: true,
     ..V3_4_14
 };
 
@@ -213,7 +228,6 @@ pub static V3_6: Profile = Profile {
     name: "3.6",
     multi_session_moved_closes: true,
     close_session_txn_lists_paths: true,
-    closed_event_after_loop: true,
     client_logs_3_6: true,
     ..V3_5_10
 };

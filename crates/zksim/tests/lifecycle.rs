@@ -483,3 +483,66 @@ fn actions_applied_by_hand_are_checked_not_trusted() {
     assert_eq!(codes(&r, "a"), vec![Some(zksim::codes::NONODE)]);
     assert_eq!(w.actions().len(), 2);
 }
+
+/// A close() while the client is between servers: its server (a follower) crashed at 2 s, and
+/// the close comes during the random reconnect sleep. Two other servers are up.
+fn close_while_disconnected(version: &str) -> serde_json::Value {
+    report(&run(json!({
+        "format": 1, "version": version,
+        "servers": [{"id": 1}, {"id": 2}, {"id": 3}],
+        "clients": [{"name": "a", "servers": [1, 2, 3], "session_timeout_ms": 6000}],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a", "servers": [1, 2, 3]},
+            {"at_ms": 1500, "do": "create", "client": "a", "path": "/e", "ephemeral": true},
+            {"at_ms": 2000, "do": "crash_server", "server": 1},
+            {"at_ms": 2003, "do": "close", "client": "a"}
+        ],
+        "until_ms": 20000
+    })))
+}
+
+#[test]
+fn close_while_disconnected_on_3_4_fails_with_connection_loss_and_the_session_expires() {
+    // ClientCnxn.SendThread.run, 3.4.5-3.4.14: after the random reconnect sleep, "don't
+    // re-establish connection if we are closing": the loop ends, cleanup() fails the
+    // closeSession with ConnectionLoss, and close() returns. The session and its ephemeral live
+    // on the servers until they expire.
+    for version in ["3.4.5", "3.4.6", "3.4.14"] {
+        let r = close_while_disconnected(version);
+        assert_eq!(
+            codes(&r, "a"),
+            vec![Some(0), Some(codes::CONNECTIONLOSS)],
+            "{version}"
+        );
+        assert_eq!(client(&r, "a")["state"], "CLOSED", "{version}");
+        assert_eq!(
+            events(&r, "a"),
+            vec!["SyncConnected", "Disconnected"],
+            "{version}"
+        );
+        assert_eq!(r["sessions"][0]["state"], "expired", "{version}");
+        assert!(
+            znode(&r, "/e").is_none(),
+            "{version}: the ephemeral goes at expiry"
+        );
+    }
+}
+
+#[test]
+fn close_while_disconnected_on_3_5_reconnects_and_closes() {
+    // 3.5+ check `closing` before the next host; the sleep is inside startConnect, so a close()
+    // during it reconnects to the next server and the closeSession is sent there. 3.5.0+ end
+    // the loop with a Closed event.
+    for version in ["3.5.10", "3.6"] {
+        let r = close_while_disconnected(version);
+        assert_eq!(codes(&r, "a"), vec![Some(0), Some(0)], "{version}");
+        assert_eq!(client(&r, "a")["state"], "CLOSED", "{version}");
+        assert_eq!(
+            events(&r, "a"),
+            vec!["SyncConnected", "Disconnected", "SyncConnected", "Closed"],
+            "{version}"
+        );
+        assert_eq!(r["sessions"][0]["state"], "closed", "{version}");
+        assert!(r["sessions"][0]["expired_at_ms"].is_null(), "{version}");
+    }
+}
