@@ -2057,14 +2057,17 @@ impl World {
                 }
                 SlotState::Moved => {
                     let op = slot.req.type_name();
-                    self.log(
-                        node,
-                        EventKind::Note,
-                        Level::Info,
-                        "FinalRequestProcessor",
-                        move || format!("SessionMovedException for {op} on session {}: closing the connection", hex(session)),
-                        || "FinalRequestProcessor caught SessionMovedException: cnxn.sendCloseSession(), no reply (ZOOKEEPER-710).".into(),
-                    );
+                    // FinalRequestProcessor's catch (SessionMovedException) prints nothing: it
+                    // calls cnxn.sendCloseSession() and returns. The event explains; no log line.
+                    self.emit(node, EventKind::Note, move |_| {
+                        (
+                            None,
+                            format!(
+                                "FinalRequestProcessor caught SessionMovedException for {op} on session {}: cnxn.sendCloseSession() closes the connection with no reply (ZOOKEEPER-710). ZooKeeper logs nothing here.",
+                                hex(session)
+                            ),
+                        )
+                    });
                     self.server_close_cnxn(s, conn, "SessionMovedException (ZOOKEEPER-710)");
                     return;
                 }

@@ -214,6 +214,18 @@ fn stale_holder_on_the_leader_is_cut_at_its_next_ping() {
     let changes = owner_changes(&w);
     assert_eq!(changes.len(), 2, "{changes:?}");
     assert_eq!(moved.unwrap().at_ms, 3003);
+    // FinalRequestProcessor's catch (SessionMovedException) only calls cnxn.sendCloseSession():
+    // no log line of its own, just the connection's close.
+    let lines = zksim::report::log_lines(&w);
+    assert!(
+        !lines.iter().any(|l| l.contains("FinalRequestProcessor")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("[s3]") && l.contains("Closed socket connection"))
+    );
 }
 
 #[test]
