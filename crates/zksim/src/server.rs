@@ -103,6 +103,10 @@ pub struct ServerCnxn {
     pub timeout_ms: i32,
     pub state: CnxnState,
     pub(crate) slots: VecDeque<Slot>,
+    /// The client's end of stream arrived while `disableRecv` was in force (session setup): the
+    /// server has not read it yet. `finishSessionInit` re-enables reading, and only then does
+    /// the server see the end of stream.
+    pub eof_unread: bool,
 }
 
 /// The leader's `LearnerHandler` for one learner connection.
@@ -919,6 +923,7 @@ impl World {
                 timeout_ms: 0,
                 state: CnxnState::Accepted,
                 slots: VecDeque::new(),
+                eof_unread: false,
             },
         );
         let node = self.snode(s);
@@ -959,6 +964,24 @@ impl World {
 
     fn peer_closed(&mut self, s: usize, conn: ConnId, from: Node) {
         let node = self.snode(s);
+        if let Some(c) = self.servers[s].cnxns.get_mut(&conn)
+            && c.state == CnxnState::Establishing
+        {
+            // processConnectRequest called cnxn.disableRecv(): the selector does not read this
+            // socket, so the end of stream waits in the kernel until finishSessionInit.
+            c.eof_unread = true;
+            let sid = c.session_id;
+            self.emit(node, EventKind::Note, move |_| {
+                (
+                    None,
+                    format!(
+                        "The client closed its socket, but the server is not reading it: processConnectRequest called disableRecv() while session {} is set up. It will see the end of stream after finishSessionInit.",
+                        hex(sid)
+                    ),
+                )
+            });
+            return;
+        }
         if self.servers[s].cnxns.contains_key(&conn) {
             let sid = self.servers[s].cnxns[&conn].session_id;
             self.log(
@@ -1305,6 +1328,13 @@ impl World {
                 || "finishSessionInit(valid): ConnectResponse with the negotiated timeout and generatePasswd(id).".into(),
             );
             self.flush_slots(s, conn);
+            // enableRecv(): now the server reads what waited, the client's end of stream too.
+            if let Some(c) = self.servers[s].cnxns.get(&conn)
+                && c.eof_unread
+            {
+                let client = Node::Client(c.client as u32);
+                self.peer_closed(s, conn, client);
+            }
         } else {
             self.send(
                 conn,

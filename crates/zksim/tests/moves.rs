@@ -385,6 +385,24 @@ fn zookeeper_710_a_slow_revalidate_steals_the_session_back() {
         s2 < s1,
         "s2's REVALIDATE set the owner first, s1's slow one later: {owners:?}"
     );
+    // ZooKeeperServer.processConnectRequest: cnxn.disableRecv() while the REVALIDATE is out.
+    // s1 does not read the killed client's end of stream (2.2 s) until finishSessionInit has
+    // answered (3.0 s) and enableRecv() let it read again.
+    let s1: Vec<String> = zksim::report::log_lines(&w)
+        .into_iter()
+        .filter(|l| {
+            l.contains("[s1]") && l.contains("NIOServerCnxn")
+                || l.contains("[s1]") && l.contains("Established session")
+        })
+        .collect();
+    assert_eq!(s1.len(), 3, "{s1:#?}");
+    assert!(s1[0].contains("Established session"), "{s1:#?}");
+    assert!(s1[1].contains("caught end of stream"), "{s1:#?}");
+    assert!(s1[2].contains("Closed socket connection"), "{s1:#?}");
+    assert!(
+        s1.iter().all(|l| l.trim_start().starts_with("3.0")),
+        "{s1:#?}"
+    );
 }
 
 #[test]
