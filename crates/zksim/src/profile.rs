@@ -155,6 +155,12 @@ pub struct Profile {
     /// host (the sleep moved into `startConnect`), so a close() during the sleep reconnects and
     /// closes the session.
     pub close_checked_after_reconnect_sleep: bool,
+    /// Applying a createSession txn on the leader touches the session: 3.4 `addSession`, 3.5
+    /// `addGlobalSession`. 3.6+ `commitSession` (ZOOKEEPER-2926) only records its timeout.
+    pub commit_session_touches: bool,
+    /// 3.6+ `LeaderSessionTracker`/`LearnerSessionTracker.commitSession` log INFO "Committing
+    /// global session 0x..." on every server of a quorum (not standalone).
+    pub logs_committing_global_session: bool,
     /// The send loop's TRACE line when it ends: 3.4 "SendThread exitedloop.", 3.5+ "SendThread
     /// exited loop for session: 0x...".
     pub send_thread_exit_names_session: bool,
@@ -185,6 +191,8 @@ pub static V3_4_5: Profile = Profile {
     closed_event_after_loop: false,
     close_checked_after_reconnect_sleep: true,
     send_thread_exit_names_session: false,
+    commit_session_touches: true,
+    logs_committing_global_session: false,
     client_logs_3_6: false,
     client_warns_on_session_timeout: false,
 };
@@ -229,6 +237,8 @@ pub static V3_6: Profile = Profile {
     multi_session_moved_closes: true,
     close_session_txn_lists_paths: true,
     client_logs_3_6: true,
+    commit_session_touches: false,
+    logs_committing_global_session: true,
     ..V3_5_10
 };
 

@@ -1862,18 +1862,48 @@ impl World {
         let sid = hdr.session_id;
         match txn {
             Txn::CreateSession { timeout_ms } => {
-                self.servers[s].db_sessions.insert(sid, *timeout_ms);
+                let added = self.servers[s]
+                    .db_sessions
+                    .insert(sid, *timeout_ms)
+                    .is_none();
                 if self.servers[s].is_leader_like() {
-                    let clock = self.tracker_clock_ms(s);
-                    let tracked = self.servers[s]
+                    // 3.4 addSession / 3.5 addGlobalSession touch the session again; 3.6+
+                    // commitSession only records it in sessionsWithTimeouts (Prep's
+                    // trackSession queued it). A session this tracker has never seen (a txn
+                    // recovered from the log) is tracked as the tracker's constructor would.
+                    let known = self.servers[s]
                         .tracker
-                        .as_mut()
-                        .map(|t| t.add_session(sid, *timeout_ms, clock));
-                    if let Some(tr) = tracked {
-                        self.note_touch(s, sid, Some(tr.touch));
+                        .as_ref()
+                        .is_some_and(|t| t.get(sid).is_some());
+                    if self.profile.commit_session_touches || !known {
+                        let clock = self.tracker_clock_ms(s);
+                        let tracked = self.servers[s]
+                            .tracker
+                            .as_mut()
+                            .map(|t| t.add_session(sid, *timeout_ms, clock));
+                        if let Some(tr) = tracked {
+                            self.note_touch(s, sid, Some(tr.touch));
+                        }
                     }
                 } else if let Some(t) = self.servers[s].touch.as_mut() {
                     t.add_session(sid, *timeout_ms);
+                }
+                if added
+                    && self.profile.logs_committing_global_session
+                    && self.servers[s].role != Role::Standalone
+                {
+                    self.log(
+                        node.clone(),
+                        EventKind::Note,
+                        Level::Info,
+                        if self.servers[s].is_leader_like() {
+                            "LeaderSessionTracker"
+                        } else {
+                            "LearnerSessionTracker"
+                        },
+                        move || format!("Committing global session {}", hex(sid)),
+                        || "processTxn applied the createSession txn: commitSession records the session in sessionsWithTimeouts on every server of the quorum.".into(),
+                    );
                 }
             }
             Txn::CloseSession { .. } => {

@@ -546,3 +546,71 @@ fn close_while_disconnected_on_3_5_reconnects_and_closes() {
         assert!(r["sessions"][0]["expired_at_ms"].is_null(), "{version}");
     }
 }
+
+#[test]
+fn zookeeper_2926_commit_session_logs_on_every_quorum_server_from_3_6() {
+    // 3.6+ ZooKeeperServer.processTxnForSessionEvents -> LeaderSessionTracker /
+    // LearnerSessionTracker.commitSession: INFO "Committing global session 0x..." on every
+    // server of the quorum when the createSession txn is applied; a standalone server's plain
+    // SessionTrackerImpl logs nothing, and 3.5's addGlobalSession logs only with local sessions.
+    let lines = |version: &str, servers: usize| {
+        let ids: Vec<_> = (1..=servers).map(|i| json!({"id": i})).collect();
+        let w = run(json!({
+            "format": 1, "version": version, "tick_ms": 200, "servers": ids,
+            "clients": [{"name": "a", "servers": [1], "session_timeout_ms": 4000}],
+            "actions": [{"at_ms": 1000, "do": "connect", "client": "a"}],
+            "until_ms": 2000
+        }));
+        zksim::report::log_lines(&w)
+            .into_iter()
+            .filter(|l| l.contains("Committing global session"))
+            .collect::<Vec<_>>()
+    };
+    let quorum = lines("3.6", 3);
+    assert_eq!(quorum.len(), 3, "{quorum:#?}");
+    for (node, logger) in [
+        ("[s1]", "LearnerSessionTracker"),
+        ("[s2]", "LearnerSessionTracker"),
+        ("[s3]", "LeaderSessionTracker"),
+    ] {
+        assert!(
+            quorum
+                .iter()
+                .any(|l| l.contains(node) && l.contains(logger)),
+            "{quorum:#?}"
+        );
+    }
+    assert!(lines("3.6", 1).is_empty());
+    assert!(lines("3.5.10", 3).is_empty());
+}
+
+#[test]
+fn zookeeper_2926_the_leader_does_not_touch_a_session_when_its_create_commits() {
+    // 3.6+ commitSession only records the timeout: the bucket is the one Prep's trackSession
+    // chose. 3.5's addGlobalSession (SessionTrackerImpl.addSession) touches it again at commit.
+    // A slow ACK from the follower (200 ms) puts the commit in a later tick than the Prep.
+    let touches = |version: &str| {
+        let w = run(json!({
+            "format": 1, "version": version, "tick_ms": 200,
+            "servers": [{"id": 1}, {"id": 2}, {"id": 3}],
+            "clients": [{"name": "a", "servers": [3], "session_timeout_ms": 4000}],
+            "actions": [
+                {"at_ms": 900, "do": "delay", "from": "s1", "to": "s3", "kind": "ACK", "by_ms": 300},
+                {"at_ms": 900, "do": "delay", "from": "s2", "to": "s3", "kind": "ACK", "by_ms": 300},
+                {"at_ms": 1000, "do": "connect", "client": "a"}
+            ],
+            "until_ms": 1500
+        }));
+        // The bucket moves: Prep at 1.003 s, (3.5) the commit at 1.305 s, the learners' late
+        // touch of the new session (their commitSession puts it in the touch table) in the reply to
+        // the leader's PING at 1.4 s.
+        w.trace()
+            .events()
+            .iter()
+            .filter(|e| matches!(e.kind, zksim::trace::EventKind::BucketMoved { .. }))
+            .map(|e| e.at_ms)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(touches("3.6"), vec![1003, 1404]);
+    assert_eq!(touches("3.5.10"), vec![1003, 1305, 1404]);
+}
