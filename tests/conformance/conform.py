@@ -210,7 +210,7 @@ class Ensemble:
 
     def start(self, sid):
         d = os.path.join(self.dir, f"s{sid}")
-        cmd = [self.release.java, "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto",
+        cmd = [self.release.java, "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                f"-Dlog4j.configuration=file:{d}/log4j.properties",
                "-Dzookeeper.jmx.log4j.disable=true",
                "-cp", ":".join(self.release.cp),
@@ -268,7 +268,7 @@ class Driver:
         l4j += "log4j.logger.org.apache.zookeeper.ClientCnxn=DEBUG\n"
         with open(os.path.join(workdir, "client-log4j.properties"), "w") as f:
             f.write(l4j)
-        cmd = [release.java, "-Xmx128m", "-XX:+UseSerialGC",
+        cmd = [release.java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                f"-Dlog4j.configuration=file:{workdir}/client-log4j.properties",
                "-cp", ":".join([classes] + release.cp), "Driver"]
         self.err = open(os.path.join(workdir, "driver.stderr"), "wb")
@@ -365,6 +365,7 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
     ens = Ensemble(scn, release, workdir)
     drv = None
     real = {"notes": []}
+    t_setup = time.time()
     try:
         # The driver JVM starts (and loads its client classes against a closed port: a handle
         # to it mints nothing) while the servers start and elect.
@@ -418,6 +419,7 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
         timeline.sort(key=lambda x: (x[0], x[1], x[2]))
         t0 = now_ms()
         real["t0"] = t0
+        real["setup_s"] = round(time.time() - t_setup, 2)
         attached = {}  # client -> server port it is on now (from conn lines)
 
         def current_conns():
@@ -499,6 +501,7 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
         if delay > 0:
             time.sleep(delay / 1000.0)
         end_wall = now_ms()
+        t_end = time.time()
         # Read the end tree through a handle of its own, outside the scenario.
         live = [sid for sid in ids if sid in ens.procs]
         drv.send("tree", ",".join(f"127.0.0.1:{ens.client_port[s]}" for s in live))
@@ -512,6 +515,7 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
         if drv:
             drv.stop()
         ens.stop_all()
+    real["teardown_s"] = round(time.time() - t_end, 2) if "t_end" in locals() else None
     # Server logs.
     slog = []
     for sid in ids:
@@ -562,7 +566,8 @@ def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall,
             holds.append({"client": c, "session": sid, "timeout_ms": to, "at_ms": rel(f[0])})
             if sid not in seen and sid != "0x0":
                 seen.add(sid)
-                minted.append({"id": sid, "minted_by": int(sid, 16) >> 56, "timeout_ms": to,
+                # Minted by the server the handle got it from (3.4.5's high byte is 0xff).
+                minted.append({"id": sid, "minted_by": ens.port_to_id.get(port), "timeout_ms": to,
                                "password": pw, "minted_ms": rel(f[0])})
     # Client handles were replaced on reconnect: events of the current handle only are kept by
     # the driver (it ignores the old handle), which is what the simulator reports.
@@ -709,17 +714,23 @@ def sim_leader(simlog):
 
 
 def session_keys(sessions):
-    """id -> 'sN.eE.cC': minting server, its E-th seeding (bits 16-55), counter (low 16 bits)."""
+    """Each session -> 'sN.eE.cC': its minting server N (the one its first client was connected
+    to: not the high byte, which 3.4.5's sign extension makes 0xff), N's E-th seeding (bits 16-55,
+    in minting order), the counter (low 16 bits). Returns (key per session in list order,
+    id -> key; an id two servers minted, as the simulated 3.4.5 can, maps to 'k1|k2')."""
     epochs = {}
-    keys = {}
+    per = []
+    byid = {}
     for s in sessions:
         v = int(s["id"], 16)
-        srv, mid, low = v >> 56, (v >> 16) & ((1 << 40) - 1), v & 0xFFFF
+        srv, mid, low = s["minted_by"], (v >> 16) & ((1 << 40) - 1), v & 0xFFFF
         lst = epochs.setdefault(srv, [])
         if mid not in lst:
             lst.append(mid)
-        keys[s["id"]] = f"s{srv}.e{lst.index(mid)}.c{low}"
-    return keys
+        k = f"s{srv}.e{lst.index(mid)}.c{low}"
+        per.append(k)
+        byid.setdefault(s["id"], set()).add(k)
+    return per, {i: "|".join(sorted(ks)) for i, ks in byid.items()}
 
 
 def alt_match(value, alts):
@@ -768,27 +779,24 @@ class Checks:
 def compare(name, scn, expect, real, sim, sim_cps):
     ch = Checks(name, expect)
     tick = scn.get("tick_ms", 2000)
-    rkeys, skeys = session_keys(real["sessions"]), session_keys(sim["sessions"])
+    (rper, rkeys), (sper, skeys) = session_keys(real["sessions"]), session_keys(sim["sessions"])
     rk = lambda sid: rkeys.get(sid, "?" if sid not in (None, "0x0") else sid)
     sk = lambda sid: skeys.get(sid, "?" if sid not in (None, "0x0") else sid)
     # Session-ID structure: per minting server, the counters and seedings in minting order.
-    def per_server(sessions, keys):
+    def per_server(sessions, per):
         out = {}
-        for s in sessions:
-            out.setdefault(str(s["minted_by"]), []).append(keys[s["id"]])
+        for s, k in zip(sessions, per):
+            out.setdefault(str(s["minted_by"]), []).append(k)
         for v in out.values():
             v.sort()
         return out
-    ch.check("sessions.ids", per_server(real["sessions"], rkeys), per_server(sim["sessions"], skeys))
-    for s in real["sessions"]:
-        if (int(s["id"], 16) >> 56) != s["minted_by"]:
-            ch.check(f"session[{s['id']}].high_byte", s["minted_by"], None, ok=False)
-    smap = {skeys[s["id"]]: s for s in sim["sessions"]}
-    for s in real["sessions"]:
-        k = rkeys[s["id"]]
+    ch.check("sessions.ids", per_server(real["sessions"], rper), per_server(sim["sessions"], sper))
+    smap = {k: s for s, k in zip(sim["sessions"], sper)}
+    for s, k in zip(real["sessions"], rper):
         o = smap.get(k)
         if not o:
             continue
+        ch.check(f"session[{k}].high_byte", int(s["id"], 16) >> 56, int(o["id"], 16) >> 56)
         ch.check(f"session[{k}].timeout", s["timeout_ms"], o["timeout_ms"])
         ch.check(f"session[{k}].state", s["state"], o["state"])
         if s["state"] == "expired" or o["state"] == "expired":
@@ -1040,7 +1048,7 @@ def run_release(args, release):
                         "failed": len(ch.failed()), "status": "PASS" if ok else "FAIL",
                         "seconds": round(time.time() - t_start, 1)})
             log(f"{'PASS' if ok else 'FAIL'} {tag} {name} ({nchk} checks, {res['known']} known differences) "
-                f"in {time.time() - t_start:.1f} s")
+                f"in {time.time() - t_start:.1f} s (setup {real.get('setup_s')} s, teardown {real.get('teardown_s')} s)")
             if not ok:
                 log("  real-world evidence (ms since the scenario's start, server, log line):")
                 for line in real["evidence"][-60:]:
