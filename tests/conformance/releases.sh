@@ -17,7 +17,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SHARED="$ROOT/../shared"
+SHARED="$(cd "$ROOT/.." && pwd)/shared"
 SRCDIR="$SHARED/zookeeper-src"
 CACHE="${ZKSIM_RELEASES:-$HOME/.cache/zksim/releases}"
 JOBS="${ZKSIM_RELEASES_JOBS:-2}"
@@ -345,6 +345,9 @@ EOF
 }
 
 # --- one version: cached, or built under a lock and renamed into place ------------------------
+# Runs as its own process (`releases.sh --one V RCFILE`, see main) so that errexit holds in the
+# build and the whole process group can be stopped at once.
+STAGE=""
 do_version() {
   local v="$1" archive="$SRCDIR/zookeeper-$1-src.tar.gz"
   [[ -f "$archive" ]] || die "$v: no archive $archive"
@@ -368,27 +371,34 @@ do_version() {
   if ((rc != 0)); then
     rm -rf "$CACHE/.build-$v-"* "$CACHE/.old-$v-"* # left by an interrupted build (we hold the lock)
     ensure_packages
-    local stage start=$SECONDS
-    stage="$(mktemp -d "$CACHE/.build-$v-XXXXXX")"
+    local start=$SECONDS
+    STAGE="$(mktemp -d "$CACHE/.build-$v-XXXXXX")" # removed by the EXIT trap unless renamed
     echo "building $v from $(basename "$archive") (sha256 $sha...)"
-    if ! (build_release "$v" "$archive" "$stage" "$dir"); then
-      rm -rf "$stage"
-      die "$v: build failed"
-    fi
+    build_release "$v" "$archive" "$STAGE" "$dir"
     if [[ -e "$dir" ]]; then # an unusable old dir: move it aside, then swap
       local old="$CACHE/.old-$v-$$"
       mv -T "$dir" "$old"
-      mv -T "$stage" "$dir"
+      mv -T "$STAGE" "$dir"
       rm -rf "$old"
     else
-      mv -T "$stage" "$dir"
+      mv -T "$STAGE" "$dir"
     fi
+    STAGE=""
     cache_ok "$dir" || die "$v: the finished cache dir $dir does not check out"
     echo "built $v in $((SECONDS - start)) s: $(cat "$dir/version")"
   fi
   flock -u 9
   echo "release $v $dir"
 }
+
+if [[ "${1:-}" == --one ]]; then
+  ONE_V="$2" RCFILE="$3"
+  trap 'rc=$?; [[ -z "$STAGE" ]] || rm -rf "$STAGE"; ((rc == 0)) || echo "releases.sh: $ONE_V: build failed (exit $rc)" >&2; echo "$rc" >"$RCFILE"' EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
+  do_version "$2"
+  exit 0
+fi
 
 # --- main ---------------------------------------------------------------------------------------
 versions=("$@")
@@ -400,40 +410,43 @@ for v in "${versions[@]}"; do
 done
 [[ -d "$SRCDIR" ]] || die "no $SRCDIR (shared/ must sit beside the repo)"
 
-# Fast path: all cached, no subshells or locks.
-need=()
+# Fast path: all cached, no child processes or locks.
+need=0
+lines=()
 for v in "${versions[@]}"; do
-  sha="$(sha256sum "$SRCDIR/zookeeper-$v-src.tar.gz" | cut -c1-12)" || die "$v: no archive"
-  rc=0; cache_ok "$CACHE/$v-$sha" || rc=$?
-  ((rc == 0)) || need+=("$v")
+  a="$SRCDIR/zookeeper-$v-src.tar.gz"
+  [[ -f "$a" ]] || die "$v: no archive $a"
+  d="$CACHE/$v-$(sha256sum "$a" | cut -c1-12)"
+  rc=0; cache_ok "$d" || rc=$?
+  ((rc == 0)) || need=1
+  lines+=("release $v $d")
 done
-if ((${#need[@]} == 0)); then
-  for v in "${versions[@]}"; do
-    echo "release $v $CACHE/$v-$(sha256sum "$SRCDIR/zookeeper-$v-src.tar.gz" | cut -c1-12)"
-  done
+if ((need == 0)); then
+  printf '%s\n' "${lines[@]}"
   exit 0
 fi
 
 ensure_packages
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/zksim-releases.XXXXXX")"
-trap 'rm -rf "$OUT"' EXIT
-run_one() { local rc=0; (do_version "$1") >"$OUT/$1.out" 2>&1 || rc=$?; echo "$rc" >"$OUT/$1.rc"; }
 declare -A PIDS=()
+stop_children() { # each child leads its own process group (setsid): stop it and its javac
+  local p
+  for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap 'rm -rf "$OUT"' EXIT
+trap 'stop_children; exit 143' TERM
+trap 'stop_children; exit 130' INT
 running=0
 for v in "${versions[@]}"; do
-  if ((JOBS > 1)); then
-    while ((running >= JOBS)); do wait -n || true; running=$((running - 1)); done
-    echo "($v: started)"
-    run_one "$v" &
-    PIDS[$v]=$!
-    running=$((running + 1))
-  else
-    run_one "$v"
-  fi
+  while ((running >= JOBS)); do wait -n || true; running=$((running - 1)); done
+  setsid bash "$HERE/releases.sh" --one "$v" "$OUT/$v.rc" >"$OUT/$v.out" 2>&1 </dev/null &
+  PIDS[$v]=$!
+  running=$((running + 1))
 done
 failed=()
 for v in "${versions[@]}"; do
-  [[ -z "${PIDS[$v]:-}" ]] || wait "${PIDS[$v]}" || true
+  wait "${PIDS[$v]}" 2>/dev/null || true
   cat "$OUT/$v.out"
   rc="$(cat "$OUT/$v.rc" 2>/dev/null || echo 1)"
   if [[ "$rc" != 0 ]] || ! tail -n 1 "$OUT/$v.out" | grep -q "^release $v "; then failed+=("$v"); fi
