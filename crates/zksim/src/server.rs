@@ -1636,9 +1636,35 @@ impl World {
                 if let Some(tr) = tracked {
                     self.note_touch(s, session, Some(tr.touch));
                 }
-                self.set_owner(s, session, owner, "PrepRequestProcessor createSession");
+                // setOwner throws SessionExpiredException for a closing session (an id already
+                // expiring: a 3.4.5 collision with a dying session). Prep's catch turns the
+                // createSession into an error txn. It consumes a zxid; by the time it commits, the
+                // closeSession that made the id closing has committed before it and closed every
+                // connection carrying the id (NIOServerCnxnFactory.closeSession), the new one
+                // too, so no server answers it.
+                let closing = self.servers[s]
+                    .tracker
+                    .as_ref()
+                    .and_then(|t| t.get(session))
+                    .is_some_and(|e| e.closing);
+                let txn = if closing {
+                    self.log_user_error(
+                        s,
+                        session,
+                        cxid,
+                        zxid,
+                        "createSession",
+                        codes::SESSIONEXPIRED,
+                    );
+                    Txn::Error {
+                        code: codes::SESSIONEXPIRED,
+                    }
+                } else {
+                    self.set_owner(s, session, owner, "PrepRequestProcessor createSession");
+                    Txn::CreateSession { timeout_ms }
+                };
                 let hdr = self.txn_header(s, session, cxid, zxid);
-                self.propose(s, hdr, Txn::CreateSession { timeout_ms }, origin);
+                self.propose(s, hdr, txn, origin);
             }
             ClientRequest::CloseSession => {
                 let zxid = self.next_zxid(s);

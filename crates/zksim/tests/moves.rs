@@ -734,3 +734,47 @@ fn session_test_session_move_on_one_server_and_spec_6_6_c() {
         );
     }
 }
+
+#[test]
+fn zookeeper_1622_create_session_for_a_closing_id_is_an_error_txn() {
+    // 3.4.5 PrepRequestProcessor, case createSession: setOwner throws SessionExpiredException
+    // for a closing session, and pRequest's catch turns the txn into ErrorTxn(-112) (INFO "Got
+    // user-level KeeperException ... Session expired"). Here s1's session is closing (a's close
+    // waits for slow ACKs) when s2 mints the same 0xff... id for b. The closeSession commits
+    // first and cuts b's half-made connection; b reconnects and gets the next id.
+    let w = run(json!({
+        "format": 1, "version": "3.4.5", "epoch_ms": 1_700_000_000_000i64, "servers": servers(5),
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 10000},
+            {"name": "b", "servers": [2], "session_timeout_ms": 10000}
+        ],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 1900, "do": "delay", "from": "s1", "to": "s5", "kind": "ACK", "by_ms": 500},
+            {"at_ms": 1900, "do": "delay", "from": "s3", "to": "s5", "kind": "ACK", "by_ms": 500},
+            {"at_ms": 1900, "do": "delay", "from": "s4", "to": "s5", "kind": "ACK", "by_ms": 500},
+            {"at_ms": 2000, "do": "close", "client": "a"},
+            {"at_ms": 2100, "do": "connect", "client": "b"}
+        ],
+        "until_ms": 6000
+    }));
+    let lines = zksim::report::log_lines(&w);
+    let err = lines
+        .iter()
+        .find(|l| l.contains("type:createSession") && l.contains("Session expired"))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(err.contains("[s5] INFO  PrepRequestProcessor"), "{err}");
+    let r = report(&w);
+    let ids: Vec<&str> = r["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[0], ids[1], "s2 minted s1's id again");
+    assert_ne!(ids[2], ids[0], "b's second try gets the next id");
+    assert_eq!(client(&r, "b")["state"], "CONNECTED");
+    assert_eq!(client(&r, "b")["session"].as_str(), Some(ids[2]));
+    // Four zxids: a's createSession, its closeSession, the error txn, b's createSession.
+    assert_eq!(r["servers"][4]["last_zxid"], "0x100000004");
+}
