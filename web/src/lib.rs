@@ -5,13 +5,17 @@
 //!
 //! The store ([`state`]) owns the world, its checkpoints and the log, and knows nothing of the
 //! browser; [`acts`] turns the palette's form into scenario actions; [`fmt`] formats times and
-//! IDs. Components ([`components`]) render read-only views of the world and send actions back.
+//! IDs; [`plain`] puts what the core says into words, [`story`] reads the gallery's titles
+//! and descriptions, [`panic`] turns a panic into a banner. Components ([`components`]) render read-only views of the world and send actions back.
 
 pub mod acts;
 pub mod components;
 pub mod fmt;
+pub mod panic;
+pub mod plain;
 pub mod seed;
 pub mod state;
+pub mod story;
 
 pub use components::app::App;
 pub use components::seed_widget::SeedWidget;

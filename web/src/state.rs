@@ -9,12 +9,17 @@
 //!   open(scenario) ──▶ origin (World::new) ──┬──▶ live world ──run_until──▶ now
 //!                                            │        │ drain events
 //!                                            │        ▼
-//!                                            │   log (append-only, bounded, by trace seq)
+//!                                            │   history (by trace seq, from every world)
 //!                                            ▼
 //!   precompute (a shadow world, in idle time) ──▶ checkpoints every `checkpoint_ms`
-//!   seek(t): the latest checkpoint ≤ t, log cut at its seq, run_until(t)
+//!   seek(t): the latest checkpoint ≤ t, run_until(t); the log is the history up to now
 //!   act(kind) at now: World::apply; every checkpoint is rebuilt from to_scenario()
 //! ```
+//!
+//! The run is deterministic, so event `seq` is the same event whichever world computed it: the
+//! live world and the precompute both feed one [`History`], and the log on screen is always the
+//! last [`LOG_WINDOW`] events before now, whether the page played there or seeked there. A seek
+//! that lands where the history has a hole recomputes it from an earlier checkpoint.
 //!
 //! Checkpoints are clones of a drained world (no kept events), so they stay light. An action
 //! rewrites history from the scenario's point of view (a shared link replays it from time 0), so
@@ -31,8 +36,15 @@ use zksim::scenario::{ActionKind, Limits, Scenario};
 use zksim::trace::TraceEvent;
 use zksim::world::World;
 
-/// Events kept in the store's log; older ones are dropped (the views only show recent ones).
-pub const LOG_EVENTS_MAX: usize = 40_000;
+use crate::plain;
+
+/// The log on screen: the last this many events before now (the views show recent ones).
+pub const LOG_WINDOW: u64 = 20_000;
+/// Events the history keeps at most (the log window and what was computed around it).
+pub const HISTORY_MAX: usize = 60_000;
+/// An act closer than this to the end of the timeline moves the end, so that what it causes
+/// can be played (virtual ms after the act).
+pub const ACT_RUNWAY_MS: u64 = 10_000;
 /// Events one call may simulate before it yields (a frame must never block for long).
 pub const FRAME_EVENTS_MAX: u64 = 30_000;
 /// Events the background precompute runs per idle slice.
@@ -54,7 +66,12 @@ pub const SPEED_DEFAULT: f64 = 1.0;
 pub enum Selection {
     Server(u8),
     Client(String),
-    Session(i64),
+    /// A session by ID and, when known, the server that minted it: under the 3.4.5 collision
+    /// two sessions have one ID.
+    Session {
+        id: i64,
+        minted_by: Option<u8>,
+    },
     Message(u64),
     Znode(String),
     Event(u64),
@@ -73,6 +90,100 @@ pub enum Source {
 pub struct Banner {
     pub error: bool,
     pub text: String,
+    /// Offer to bring back what the last open set aside ([`Action::Undo`]).
+    pub undo: bool,
+}
+
+impl Banner {
+    pub fn error(text: impl Into<String>) -> Banner {
+        Banner {
+            error: true,
+            text: text.into(),
+            undo: false,
+        }
+    }
+
+    pub fn info(text: impl Into<String>) -> Banner {
+        Banner {
+            error: false,
+            text: text.into(),
+            undo: false,
+        }
+    }
+}
+
+/// Every event any world of this scenario recorded, by `seq`: a contiguous run from `base`.
+#[derive(Default)]
+pub struct History {
+    base: u64,
+    events: VecDeque<Rc<TraceEvent>>,
+}
+
+impl History {
+    fn starting_at(base: u64) -> History {
+        History {
+            base,
+            events: VecDeque::new(),
+        }
+    }
+
+    /// One past the last seq held.
+    pub fn end(&self) -> u64 {
+        self.base + self.events.len() as u64
+    }
+
+    fn covers(&self, from: u64, to: u64) -> bool {
+        from >= to || (self.base <= from && to <= self.end())
+    }
+
+    /// Takes a world's drained events: those that extend the history are kept, those it has
+    /// already are skipped (the same seq is the same event), and after a hole nothing is.
+    fn record(&mut self, events: Vec<TraceEvent>) {
+        for e in events {
+            if self.events.is_empty() && e.seq != self.base {
+                self.base = e.seq;
+            }
+            if e.seq == self.end() {
+                self.events.push_back(Rc::new(e));
+            }
+        }
+    }
+
+    /// Forgets everything from `seq` on (a future that an act changed).
+    fn truncate(&mut self, seq: u64) {
+        let keep = seq.saturating_sub(self.base).min(self.events.len() as u64);
+        self.events.truncate(keep as usize);
+        if self.events.is_empty() {
+            self.base = self.base.min(seq);
+        }
+    }
+
+    fn range(&self, from: u64, to: u64) -> std::collections::vec_deque::Iter<'_, Rc<TraceEvent>> {
+        let lo = from.clamp(self.base, self.end()) - self.base;
+        let hi = to.clamp(self.base, self.end()) - self.base;
+        self.events.range(lo as usize..hi.max(lo) as usize)
+    }
+
+    fn get(&self, seq: u64) -> Option<&Rc<TraceEvent>> {
+        seq.checked_sub(self.base)
+            .and_then(|i| self.events.get(i as usize))
+    }
+
+    /// Bounds memory: drops the oldest events before `keep_from`, then what lies beyond
+    /// `keep_to` (computed ahead), never the window between them.
+    fn trim(&mut self, keep_from: u64, keep_to: u64) {
+        if self.events.len() <= HISTORY_MAX {
+            return;
+        }
+        let target = HISTORY_MAX * 3 / 4;
+        while self.events.len() > target && self.base < keep_from {
+            self.events.pop_front();
+            self.base += 1;
+        }
+        while self.events.len() > target && self.end() > keep_to {
+            self.events.pop_back();
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -88,7 +199,10 @@ pub struct Engine {
     /// The scenario as opened or as rebuilt after the last action (time 0 of the checkpoints).
     scenario: Scenario,
     world: World,
-    log: VecDeque<Rc<TraceEvent>>,
+    history: History,
+    /// The seq of the first event the origin world did not record (0 unless it records some
+    /// while being built); nothing before it can be shown.
+    origin_seq: u64,
     checkpoints: BTreeMap<u64, Checkpoint>,
     checkpoint_ms: u64,
     /// The precompute's world and where it is; `None` once it reached `until_ms`.
@@ -99,6 +213,8 @@ pub struct Engine {
     pub banner: Option<Banner>,
     /// Wall-clock ms of play carried over between frames (fractions of a virtual ms).
     carry_ms: f64,
+    /// Acts done by hand since it was opened: a story with acts is the user's fork of it.
+    acts: u32,
 }
 
 impl Engine {
@@ -110,7 +226,8 @@ impl Engine {
             source,
             scenario,
             world,
-            log: VecDeque::new(),
+            history: History::default(),
+            origin_seq: 0,
             checkpoints: BTreeMap::new(),
             checkpoint_ms,
             shadow: None,
@@ -119,8 +236,10 @@ impl Engine {
             selection: None,
             banner: None,
             carry_ms: 0.0,
+            acts: 0,
         };
         e.reset_checkpoints();
+        e.drain();
         e
     }
 
@@ -141,19 +260,52 @@ impl Engine {
         Ok(e)
     }
 
-    /// An empty ensemble of the given version: three servers, three idle clients.
-    pub fn empty(version: &str) -> Engine {
+    /// The scenario of an empty ensemble of `version`: three servers, three idle clients, a
+    /// minute. `None` for a version zksim has no profile of.
+    pub fn empty_scenario(version: &str) -> Option<Scenario> {
+        let version = zksim::profile::Version::parse(version)?.name();
         let json = format!(
             r#"{{"format":1,"name":"An empty ensemble ({version})","version":"{version}",
             "servers":[{{"id":1}},{{"id":2}},{{"id":3}}],
             "clients":[{{"name":"app-1","servers":[1,2,3],"session_timeout_ms":6000}},
                        {{"name":"app-2","servers":[1,2,3],"session_timeout_ms":6000}},
                        {{"name":"app-3","servers":[1,2,3],"session_timeout_ms":6000}}],
-            "until_ms":60000}}"#
+            "actions":[],"until_ms":60000}}"#
         );
-        let scenario = Scenario::from_json(&json, &Limits::BROWSER)
-            .or_else(|_| Scenario::from_json(&json.replace(version, "3.6"), &Limits::BROWSER))
-            .expect("the empty scenario is valid");
+        Scenario::from_json(&json, &Limits::BROWSER).ok()
+    }
+
+    /// An empty ensemble of the given version (3.6 for one zksim does not know): three
+    /// servers, three idle clients. If the scenario were ever refused, a minimal one built in
+    /// code opens instead: this never panics.
+    pub fn empty(version: &str) -> Engine {
+        let scenario = Engine::empty_scenario(version)
+            .or_else(|| Engine::empty_scenario("3.6"))
+            .unwrap_or_else(|| Scenario {
+                name: Some("An empty ensemble".into()),
+                description: None,
+                version: zksim::profile::Version::default(),
+                seed: 0,
+                tick_ms: 2000,
+                min_session_timeout_ms: 4000,
+                max_session_timeout_ms: 40000,
+                epoch_ms: 1_700_000_000_000,
+                latency_ms: (1, 3),
+                init_limit: 10,
+                sync_limit: 5,
+                servers: (1..=3)
+                    .map(|id| zksim::scenario::ServerSpec {
+                        id,
+                        clock_offset_ms: 0,
+                        uptime_ms: 0,
+                        start_ms: Some(0),
+                    })
+                    .collect(),
+                clients: Vec::new(),
+                actions: Vec::new(),
+                until_ms: 60_000,
+                narration: Vec::new(),
+            });
         Engine::new(scenario, Source::Empty)
     }
 
@@ -175,9 +327,25 @@ impl Engine {
         self.world.until_ms().max(self.world.now_ms())
     }
 
-    /// The kept events, oldest first (a suffix of the run's events up to now).
-    pub fn log(&self) -> &VecDeque<Rc<TraceEvent>> {
-        &self.log
+    /// The log: the last [`LOG_WINDOW`] events before now, oldest first. The same at a moment
+    /// however the page got there.
+    pub fn log(&self) -> std::collections::vec_deque::Iter<'_, Rc<TraceEvent>> {
+        let to = self.world.trace().len();
+        self.history.range(to.saturating_sub(LOG_WINDOW), to)
+    }
+
+    /// An event of the log by seq (`None` if it is not in the log at this moment).
+    pub fn event(&self, seq: u64) -> Option<&TraceEvent> {
+        let to = self.world.trace().len();
+        (seq < to && seq + LOG_WINDOW >= to)
+            .then(|| self.history.get(seq))
+            .flatten()
+            .map(|e| &**e)
+    }
+
+    /// Acts done by hand since this was opened.
+    pub fn acts(&self) -> u32 {
+        self.acts
     }
 
     /// Virtual time up to which seeking is served by a checkpoint.
@@ -213,16 +381,51 @@ impl Engine {
 
     // ----- moving through time -----
 
-    /// Moves the world's new events into the log; returns how many there were.
-    fn drain(&mut self) -> usize {
+    /// Moves the live world's new events into the history.
+    fn drain(&mut self) {
         let events = self.world.drain_trace_events();
-        let n = events.len();
-        self.log.extend(events.into_iter().map(Rc::new));
-        if self.log.len() > LOG_EVENTS_MAX {
-            let excess = self.log.len() - LOG_EVENTS_MAX * 3 / 4;
-            self.log.drain(..excess);
+        self.history.record(events);
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        let now = self.world.trace().len();
+        self.history.trim(now.saturating_sub(LOG_WINDOW), now);
+    }
+
+    /// Makes sure the history holds the whole log window before now, recomputing the part it
+    /// lacks from the latest checkpoint before that part.
+    fn ensure_window(&mut self) {
+        let to = self.world.trace().len();
+        let from = to.saturating_sub(LOG_WINDOW).max(self.origin_seq);
+        if self.history.covers(from, to) {
+            return;
         }
-        n.min(self.log.len())
+        let Some(cp) = self
+            .checkpoints
+            .values()
+            .take_while(|c| c.seq <= from)
+            .last()
+            .or_else(|| self.checkpoints.values().next())
+        else {
+            return;
+        };
+        let mut w = cp.world.clone();
+        let mut fresh = History::starting_at(cp.seq);
+        while w.trace().len() < to && w.step() {
+            if w.trace().events().len() >= 4096 {
+                fresh.record(w.drain_trace_events());
+            }
+        }
+        fresh.record(w.drain_trace_events());
+        // Keep what was known beyond, if it joins on.
+        if self.history.base <= fresh.end() {
+            let tail: Vec<Rc<TraceEvent>> =
+                self.history.range(fresh.end(), u64::MAX).cloned().collect();
+            fresh.events.extend(tail);
+        }
+        self.history = fresh;
+        self.trim();
     }
 
     fn remember(&mut self, t_ms: u64) {
@@ -275,18 +478,12 @@ impl Engine {
             .filter(|(at, _)| t_ms < now || **at > now)
             .map(|(_, cp)| cp.clone());
         if let Some(cp) = restore {
-            let last_seq = self.log.back().map(|e| e.seq + 1);
             self.world = cp.world;
-            // Cut the log at the checkpoint; if it ends before (the checkpoint is ahead of
-            // what was kept), it is no longer contiguous: start over.
-            while self.log.back().is_some_and(|e| e.seq >= cp.seq) {
-                self.log.pop_back();
-            }
-            if last_seq.is_some_and(|s| s < cp.seq) {
-                self.log.clear();
-            }
         }
         self.advance(t_ms, u64::MAX);
+        // The history is by seq, not cut at the checkpoint: what happened before it is still
+        // there (or recomputed), so the log reads as if the page had played here.
+        self.ensure_window();
         self.carry_ms = 0.0;
     }
 
@@ -309,38 +506,66 @@ impl Engine {
     }
 
     /// Steps until the world records at least one event (timers that turn out stale record
-    /// none). Returns whether anything happened.
+    /// none), or the next story beat. Returns whether it moved.
     pub fn step_event(&mut self) -> bool {
         self.step_until(|_| true)
     }
 
-    /// Steps until an interesting event (session minted, bucket expired, REVALIDATE,
-    /// SessionMoved, client or server state change), or the end.
+    /// Steps to the next interesting event (session minted, bucket expired, REVALIDATE,
+    /// SessionMoved, client or server state change) or the next beat of the story, whichever
+    /// comes first: a narration entry, an action of the scenario, the end. Never past the end.
     pub fn step_interesting(&mut self) -> bool {
         self.step_until(|e| e.kind.is_interesting())
     }
 
+    /// The next beat: the earliest narration entry, action or end of the scenario that is
+    /// after now, or at now while events of now are still to run.
+    pub fn next_beat_ms(&self) -> u64 {
+        let now = self.world.now_ms();
+        let until = self.world.until_ms().max(now);
+        let pending_now = self.world.next_event_ms().is_some_and(|at| at <= now);
+        let ahead = |t: u64| t > now || (t == now && pending_now);
+        let narration = self.scenario.narration.iter().map(|n| n.at_ms);
+        let actions = self.world.actions().iter().map(|a| a.at_ms);
+        narration
+            .chain(actions)
+            .filter(|t| ahead(*t) && *t <= until)
+            .min()
+            .unwrap_or(until)
+    }
+
     fn step_until(&mut self, stop: impl Fn(&TraceEvent) -> bool) -> bool {
         self.playing = false;
-        let until = self.world.until_ms();
+        let start_ms = self.world.now_ms();
+        let start_seq = self.world.trace().len();
+        let beat = self.next_beat_ms();
         for _ in 0..STEP_SEARCH_MAX {
-            match self.world.next_event_ms() {
-                Some(at) if at <= until => {}
-                _ => {
-                    self.world.run_until(until);
-                    return false;
-                }
-            }
             let now = self.world.now_ms();
+            let next = self.world.next_event_ms().filter(|at| *at <= beat);
+            let Some(at) = next else {
+                // Nothing more before the beat: stop at it.
+                self.advance(beat, u64::MAX);
+                let moved = self.world.now_ms() > start_ms || self.world.trace().len() > start_seq;
+                let to = self.world.trace().len();
+                let last = self
+                    .history
+                    .range(start_seq, to)
+                    .rev()
+                    .find(|e| e.at_ms == beat)
+                    .map(|e| e.seq);
+                self.selection = last.map(Selection::Event);
+                return moved;
+            };
             let next_cp = (now / self.checkpoint_ms + 1) * self.checkpoint_ms;
-            if self.world.next_event_ms().is_some_and(|at| at > next_cp) {
+            if at > next_cp {
                 self.advance(next_cp, u64::MAX);
                 continue;
             }
+            let before = self.world.trace().len();
             self.world.step();
-            let fresh = self.drain();
-            let start = self.log.len() - fresh;
-            if let Some(e) = self.log.range(start..).find(|e| stop(e)) {
+            self.drain();
+            let after = self.world.trace().len();
+            if let Some(e) = self.history.range(before, after).find(|e| stop(e)) {
                 self.selection = Some(Selection::Event(e.seq));
                 return true;
             }
@@ -371,8 +596,8 @@ impl Engine {
                 }
                 shadow.step();
             }
-            // Events are kept (the live world needs them after a restore) but not by us.
-            shadow.drain_trace_events();
+            // Into the history: a later seek ahead finds what happened on the way.
+            self.history.record(shadow.drain_trace_events());
             if over {
                 break;
             }
@@ -387,6 +612,7 @@ impl Engine {
                     });
             }
         }
+        self.trim();
         let more = shadow.now_ms() < until;
         if more {
             self.shadow = Some(shadow);
@@ -397,7 +623,8 @@ impl Engine {
     fn reset_checkpoints(&mut self) {
         self.checkpoints.clear();
         let mut origin = World::new(&self.scenario, true);
-        origin.drain_trace_events();
+        self.history.record(origin.drain_trace_events());
+        self.origin_seq = self.history.base.min(origin.trace().len());
         self.checkpoints.insert(
             0,
             Checkpoint {
@@ -411,15 +638,51 @@ impl Engine {
     // ----- acting -----
 
     /// Applies a palette action at now. It becomes part of the scenario; the checkpoints are
-    /// recomputed from the new scenario.
+    /// recomputed from the new scenario. An act near the end of the timeline moves the end
+    /// [`ACT_RUNWAY_MS`] past it (a banner says so), so what it causes can be played. A refusal
+    /// is in plain words.
     pub fn act(&mut self, kind: ActionKind) -> Result<(), String> {
-        let what = kind.name();
-        self.world.apply(kind).map_err(|e| format!("{what}: {e}"))?;
+        plain::check_act(&kind, self.world())?;
+        let now = self.world.now_ms();
+        let until = self.world.until_ms();
+        let extend_to = (now.saturating_add(ACT_RUNWAY_MS) > until)
+            .then(|| {
+                now.saturating_add(ACT_RUNWAY_MS)
+                    .min(Limits::BROWSER.until_ms_max)
+            })
+            .filter(|t| *t > until);
+        // What the history holds beyond now was the old future.
+        self.history.truncate(self.world.trace().len());
+        let what = kind.clone();
+        self.world
+            .apply_within(kind, &Limits::BROWSER)
+            .map_err(|e| plain::act_error(&what, &e.0))?;
         self.drain();
         self.scenario = self.world.to_scenario();
+        self.acts += 1;
+        self.banner = None;
+        if let Some(end) = extend_to {
+            // The world's end comes from its scenario: rebuild it with the later end and run
+            // it to now (as a link to this moment would).
+            self.scenario.until_ms = end;
+            self.checkpoint_ms = (end / CHECKPOINTS_MAX).max(CHECKPOINT_MS_MIN);
+            let mut w = World::new(&self.scenario, true);
+            while w.next_event_ms().is_some_and(|at| at <= now) {
+                w.step();
+                if w.trace().events().len() >= 4096 {
+                    self.history.record(w.drain_trace_events());
+                }
+            }
+            w.run_until(now);
+            self.history.record(w.drain_trace_events());
+            self.world = w;
+            self.banner = Some(Banner::info(format!(
+                "The timeline now ends at {} so that what you did can play out.",
+                crate::fmt::secs(end)
+            )));
+        }
         self.reset_checkpoints();
         // The live world already is at now: keep it as the checkpoint at now.
-        let now = self.world.now_ms();
         if now > 0 {
             self.checkpoints.insert(
                 now,
@@ -429,7 +692,6 @@ impl Engine {
                 },
             );
         }
-        self.banner = None;
         Ok(())
     }
 }
@@ -452,8 +714,11 @@ pub enum Action {
     SpeedStep(i32),
     Select(Option<Selection>),
     Act(ActionKind),
-    /// Replaces the engine (a story, a link that decoded, an empty ensemble).
+    /// Replaces the engine (a story, a link that decoded, an empty ensemble). What was open
+    /// is set aside if it has acts done by hand, and [`Action::Undo`] brings it back.
     Open(Box<Engine>),
+    /// Brings back what the last open set aside.
+    Undo,
     Banner(Option<Banner>),
 }
 
@@ -463,6 +728,8 @@ pub enum Action {
 pub struct Playground {
     pub engine: Rc<RefCell<Engine>>,
     pub revision: u64,
+    /// What the last open replaced while it held acts done by hand.
+    pub set_aside: Option<Rc<RefCell<Engine>>>,
 }
 
 impl PartialEq for Playground {
@@ -476,7 +743,23 @@ impl Playground {
         Playground {
             engine: Rc::new(RefCell::new(engine)),
             revision: 0,
+            set_aside: None,
         }
+    }
+}
+
+/// What the page calls what is open: the story's title, or what it was opened from.
+pub fn title_of(engine: &Engine) -> String {
+    match engine.source {
+        Source::Story(id) => crate::story::info(id)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| id.to_string()),
+        Source::Link => "the scenario from the link".to_string(),
+        Source::Empty => engine
+            .scenario()
+            .name
+            .clone()
+            .unwrap_or_else(|| "the empty ensemble".into()),
     }
 }
 
@@ -486,12 +769,42 @@ impl Reducible for Playground {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         if let Action::Open(engine) = action {
             let mut engine = *engine;
-            let old = self.engine.borrow();
+            let mut old = self.engine.borrow_mut();
             engine.speed = old.speed;
+            old.playing = false;
+            let forked = old.acts > 0;
+            if forked && engine.banner.is_none() {
+                engine.banner = Some(Banner {
+                    error: false,
+                    text: format!(
+                        "Your changes to {} were set aside when {} opened.",
+                        quote(&title_of(&old)),
+                        quote(&title_of(&engine))
+                    ),
+                    undo: true,
+                });
+            }
             drop(old);
             return Rc::new(Playground {
                 engine: Rc::new(RefCell::new(engine)),
                 revision: self.revision + 1,
+                set_aside: forked.then(|| self.engine.clone()),
+            });
+        }
+        if let Action::Undo = action {
+            let Some(back) = self.set_aside.clone() else {
+                return self;
+            };
+            {
+                let mut b = back.borrow_mut();
+                b.banner = None;
+                b.speed = self.engine.borrow().speed;
+            }
+            let current_forked = self.engine.borrow().acts > 0;
+            return Rc::new(Playground {
+                engine: back,
+                revision: self.revision + 1,
+                set_aside: current_forked.then(|| self.engine.clone()),
             });
         }
         let mut changed = true;
@@ -554,11 +867,11 @@ impl Reducible for Playground {
                 Action::Select(s) => e.selection = s,
                 Action::Act(kind) => {
                     if let Err(text) = e.act(kind) {
-                        e.banner = Some(Banner { error: true, text });
+                        e.banner = Some(Banner::error(text));
                     }
                 }
                 Action::Banner(b) => e.banner = b,
-                Action::Open(_) => {}
+                Action::Open(_) | Action::Undo => {}
             }
         }
         if !changed {
@@ -567,6 +880,12 @@ impl Reducible for Playground {
         Rc::new(Playground {
             engine: self.engine.clone(),
             revision: self.revision + 1,
+            set_aside: self.set_aside.clone(),
         })
     }
+}
+
+/// A title in curly quotes.
+pub fn quote(s: &str) -> String {
+    format!("\u{201c}{s}\u{201d}")
 }

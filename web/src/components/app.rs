@@ -13,7 +13,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
 use yew::prelude::*;
-use zksim::gallery::STORIES;
 
 use super::Props;
 use super::buckets::Buckets;
@@ -25,7 +24,7 @@ use super::sequence::Sequence;
 use super::sessions::Sessions;
 use super::side::{Details, Narration};
 use crate::fmt::secs;
-use crate::state::{Action, Banner, Engine, Playground, SPEEDS, Source};
+use crate::state::{Action, Banner, Engine, Playground, SPEEDS, Source, quote, title_of};
 
 /// The story a page without a link opens: two servers mint the same session ID.
 pub const DEFAULT_STORY: &str = "collision-3.4.5";
@@ -67,8 +66,8 @@ pub fn open_fragment(hash: &str) -> Result<Engine, String> {
     if let Some(id) = frag.strip_prefix("story=") {
         return Engine::story(id).ok_or_else(|| {
             format!(
-                "there is no gallery story {:?}",
-                id.chars().take(60).collect::<String>()
+                "there is no gallery story called {}",
+                crate::plain::quoted(id)
             )
         });
     }
@@ -76,13 +75,23 @@ pub fn open_fragment(hash: &str) -> Result<Engine, String> {
         let v = VERSIONS.iter().find(|x| **x == v).copied().unwrap_or("3.6");
         return Ok(Engine::empty(v));
     }
-    Engine::from_link(frag).map_err(|e| e.to_string())
+    Engine::from_link(frag).map_err(|e| crate::plain::link_error(&e))
 }
 
 fn bad_link(reason: &str) -> Banner {
-    Banner {
-        error: true,
-        text: format!("This link could not be opened ({reason}). What was open is unchanged."),
+    Banner::error(format!(
+        "This link could not be opened: {reason}. What was open is unchanged."
+    ))
+}
+
+/// The fragment that reopens an engine as it was opened (a story, an empty ensemble, a link).
+pub fn fragment_of(engine: &Engine) -> String {
+    match engine.source {
+        Source::Story(id) if engine.acts() == 0 => format!("#story={id}"),
+        Source::Empty if engine.acts() == 0 => {
+            format!("#empty={}", engine.world().profile().name)
+        }
+        _ => format!("#{}", engine.share_fragment()),
     }
 }
 
@@ -331,6 +340,19 @@ pub fn App() -> Html {
             d.emit(Action::Open(Box::new(Engine::empty(&version))));
         })
     };
+    let onundo = {
+        let d = dispatch.clone();
+        let loaded = loaded_hash.clone();
+        let store = store.clone();
+        Callback::from(move |_| {
+            if let Some(back) = &store.set_aside {
+                let hash = fragment_of(&back.borrow());
+                push_hash(&hash);
+                *loaded.borrow_mut() = hash;
+            }
+            d.emit(Action::Undo);
+        })
+    };
     let onshare = {
         let store = store.clone();
         let loaded = loaded_hash.clone();
@@ -419,6 +441,7 @@ pub fn App() -> Html {
             } else {
                 store.revision
             },
+            set_aside: None,
         },
         dispatch: dispatch.clone(),
     };
@@ -458,6 +481,29 @@ pub fn App() -> Html {
             .collect(),
     );
     let hash = engine.world().trace_hash();
+    let fork_note = (engine.acts() > 0).then(|| match engine.source {
+        Source::Story(_) => format!(
+            "your changes to {} ({} act{})",
+            quote(&title_of(&engine)),
+            engine.acts(),
+            if engine.acts() == 1 { "" } else { "s" }
+        ),
+        _ => format!(
+            "your changes ({} act{}; Share keeps them)",
+            engine.acts(),
+            if engine.acts() == 1 { "" } else { "s" }
+        ),
+    });
+    let story_groups = crate::story::grouped().into_iter().map(|(theme, stories)| {
+        html! {
+            <optgroup label={theme}>
+                { for stories.into_iter().map(|s| html! {
+                    <option value={s.id} selected={current_story == s.id}
+                            title={crate::story::plain(&s.description)}>{ &s.title }</option>
+                }) }
+            </optgroup>
+        }
+    });
 
     html! {
         <div class="app" data-playing={playing.to_string()}>
@@ -472,18 +518,19 @@ pub fn App() -> Html {
                                 _ => "(empty ensemble)",
                             } }</option>
                         }
-                        { for STORIES.iter().map(|s| html! {
-                            <option value={s.id} selected={current_story == s.id}>{ s.id }</option>
-                        }) }
+                        { for story_groups }
                     </select>
                 </label>
+                if let Some(note) = &fork_note {
+                    <span class="fork-note" role="status" title="Acts you did are part of what Share links to">{ "✎ " }{ note }</span>
+                }
                 <span class="field-inline">{ "or an empty ensemble of " }
                     <select aria-label="Version profile" onchange={onversion}>
                         { for VERSIONS.iter().map(|v| html! {
                             <option value={*v} selected={*version == *v}>{ *v }</option>
                         }) }
                     </select>
-                    <button onclick={onempty}>{ "Start empty" }</button>
+                    <button class="start-empty" onclick={onempty}>{ "Start empty" }</button>
                 </span>
                 <span class="spacer"></span>
                 <button class="primary" onclick={onshare} aria-label="Share: copy a link to this scenario and moment">{ "Share" }</button>
@@ -493,8 +540,11 @@ pub fn App() -> Html {
                 <button onclick={onhelp} aria-label="Keyboard shortcuts" aria-expanded={help.to_string()}>{ "?" }</button>
             </header>
             if let Some(b) = &engine.banner {
-                <div class={classes!("banner", b.error.then_some("error"))} role="alert">
+                <div class={classes!("banner", b.error.then_some("error"))} role={if b.error { "alert" } else { "status" }}>
                     <span>{ &b.text }</span>
+                    if b.undo && store.set_aside.is_some() {
+                        <button class="undo" onclick={onundo}>{ "Undo: bring them back" }</button>
+                    }
                     <button class="link-button" onclick={ondismiss} aria-label="Dismiss">{ "×" }</button>
                 </div>
             }

@@ -50,11 +50,11 @@ pub fn Buckets(props: &Props) -> Html {
                 let bx = x(b.bucket_ms);
                 let chips = b.sessions.iter().take(CHIPS_PER_BUCKET_MAX).enumerate().map(|(i, id)| {
                     let y = AXIS_Y - 18.0 - 17.0 * i as f64;
-                    let selected = sel == Some(Selection::Session(*id));
+                    let selected = matches!(&sel, Some(Selection::Session { id: s, .. }) if s == id);
                     let onclick = {
                         let d = props.dispatch.clone();
                         let id = *id;
-                        Callback::from(move |_| d.emit(Action::Select(Some(Selection::Session(id)))))
+                        Callback::from(move |_| d.emit(Action::Select(Some(Selection::Session { id, minted_by: None }))))
                     };
                     let label = hex(*id);
                     let short = if label.len() > 8 { format!("…{}", &label[label.len() - 5..]) } else { label.clone() };
@@ -98,7 +98,6 @@ pub fn Buckets(props: &Props) -> Html {
 
     let moves: Vec<Html> = engine
         .log()
-        .iter()
         .rev()
         .filter_map(|e| match &e.kind {
             EventKind::BucketMoved { session, from_ms, to_ms } => Some(html! {

@@ -27,7 +27,7 @@ pub fn Log(props: &Props) -> Html {
     };
     let needle = text.to_lowercase();
     let mut lines: Vec<Html> = Vec::new();
-    for e in engine.log().iter().rev() {
+    for e in engine.log().rev() {
         let Some(l) = &e.log else { continue };
         if l.level < min_level {
             continue;

@@ -92,7 +92,7 @@ pub fn Palette(props: &PaletteProps) -> Html {
             e.prevent_default();
             match f.build() {
                 Ok(kind) => d.emit(Action::Act(kind)),
-                Err(text) => d.emit(Action::Banner(Some(Banner { error: true, text }))),
+                Err(text) => d.emit(Action::Banner(Some(Banner::error(text)))),
             }
         })
     };

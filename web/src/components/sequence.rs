@@ -1,7 +1,7 @@
 //! A sequence diagram of recent messages: a lane per server and per client involved, one row
 //! per message in the order sent. Click a message to jump to the moment it was sent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use yew::prelude::*;
 use zksim::trace::{EventKind, Node};
@@ -24,6 +24,8 @@ struct Row {
     from: Node,
     to: Node,
     what: &'static str,
+    /// What it carries, as the core describes it (the sent event's explanation).
+    carries: String,
     sent_ms: u64,
     /// When it arrived (or was dropped), if it did.
     done_ms: Option<u64>,
@@ -36,10 +38,29 @@ pub fn Sequence(props: &Props) -> Html {
     let world = engine.world();
     let now = world.now_ms();
 
-    // Walk back through the log for the last ROWS sends, noting arrivals on the way.
+    // Walk back through the log for the last ROWS sends, noting arrivals on the way; then a
+    // little further for the requests the replies answer (to name their op).
     let mut done: BTreeMap<u64, (u64, bool)> = BTreeMap::new();
     let mut rows: Vec<Row> = Vec::new();
-    for e in engine.log().iter().rev() {
+    let mut ops: BTreeMap<(Node, u64), String> = BTreeMap::new();
+    let mut wanted: BTreeSet<(Node, u64)> = BTreeSet::new();
+    let mut log = engine.log().rev();
+    for e in log.by_ref() {
+        if let EventKind::MessageSent { from, to, what, .. } = &e.kind {
+            match *what {
+                "request" => {
+                    if let Some((op, xid)) = request_op(&e.explain) {
+                        ops.entry((from.clone(), xid)).or_insert(op);
+                    }
+                }
+                "reply" => {
+                    if let Some((xid, _)) = reply_code(&e.explain) {
+                        wanted.insert((to.clone(), xid));
+                    }
+                }
+                _ => {}
+            }
+        }
         match &e.kind {
             EventKind::MessageDelivered { id, .. } => {
                 done.insert(*id, (e.at_ms, false));
@@ -54,6 +75,7 @@ pub fn Sequence(props: &Props) -> Html {
                     from: from.clone(),
                     to: to.clone(),
                     what,
+                    carries: e.explain.clone(),
                     sent_ms: e.at_ms,
                     done_ms: d.map(|x| x.0),
                     dropped: d.is_some_and(|x| x.1),
@@ -63,6 +85,22 @@ pub fn Sequence(props: &Props) -> Html {
                 }
             }
             _ => {}
+        }
+    }
+    wanted.retain(|k| !ops.contains_key(k));
+    for e in log.take(5_000) {
+        if wanted.is_empty() {
+            break;
+        }
+        if let EventKind::MessageSent {
+            from,
+            what: "request",
+            ..
+        } = &e.kind
+            && let Some((op, xid)) = request_op(&e.explain)
+            && wanted.remove(&(from.clone(), xid))
+        {
+            ops.insert((from.clone(), xid), op);
         }
     }
     rows.reverse();
@@ -121,12 +159,13 @@ pub fn Sequence(props: &Props) -> Html {
                 d.emit(Action::Select(Some(Selection::Message(id))));
             })
         };
+        let label = label(r, &ops);
         let title = format!(
             "{} {} → {}: {}{}",
             secs(r.sent_ms),
             world.node_name(&r.from),
             world.node_name(&r.to),
-            r.what,
+            carries_text(&r.carries),
             match (r.done_ms, r.dropped) {
                 (Some(t), false) => format!(", arrived at {}", secs(t)),
                 (Some(t), true) => format!(", dropped at {}", secs(t)),
@@ -143,7 +182,7 @@ pub fn Sequence(props: &Props) -> Html {
                 <text x="4" y={fx(y + 4.0)} class="seq-time">{ secs(r.sent_ms) }</text>
                 <line x1={fx(x1)} y1={fx(y)} x2={fx(x2 - dir * 6.0)} y2={fx(y + 6.0)} />
                 <path d={format!("M{} {} l{} -4 l0 8 z", fx(x2), fx(y + 6.0), fx(-dir * 7.0))} />
-                <text x={fx((x1 + x2) / 2.0)} y={fx(y - 1.0)} class="seq-label">{ r.what }</text>
+                <text x={fx((x1 + x2) / 2.0)} y={fx(y - 1.0)} class="seq-label">{ label }</text>
             </g>
         }
     });
@@ -160,6 +199,96 @@ pub fn Sequence(props: &Props) -> Html {
                     { for arrows }
                 </svg>
             </div>
+            <ul class="seq-legend" aria-label="Sequence legend">
+                <li><span class="swatch-line"></span>{ "arrived" }</li>
+                <li><span class="swatch-line in-flight"></span>{ "in flight" }</li>
+                <li class="k-bad"><span class="swatch-line"></span>{ "dropped" }</li>
+                <li class="k-request"><span class="swatch-line"></span>{ "request and reply: op → result code" }</li>
+                <li class="k-ping"><span class="swatch-line"></span>{ "ping" }</li>
+                <li class="k-revalidate"><span class="swatch-line"></span>{ "REVALIDATE" }</li>
+                <li class="k-close"><span class="swatch-line"></span>{ "close" }</li>
+                <li class="k-zab"><span class="swatch-line"></span>{ "PROPOSAL · ACK · COMMIT (quorum)" }</li>
+            </ul>
         </section>
     }
+}
+
+/// `multi /job-1 (xid 4) (arrives in 2 ms)`: the op and the xid of a request.
+fn request_op(carries: &str) -> Option<(String, u64)> {
+    let (head, rest) = carries.split_once("(xid ")?;
+    let xid = rest.split(')').next()?.trim().parse().ok()?;
+    let op = head.split_whitespace().next()?.to_string();
+    Some((op, xid))
+}
+
+/// `reply xid 4 zxid 0x… err -118 (arrives in 2 ms)`: the xid and the error code of a reply.
+fn reply_code(carries: &str) -> Option<(u64, i32)> {
+    let rest = carries.strip_prefix("reply xid ")?;
+    let xid = rest.split_whitespace().next()?.parse().ok()?;
+    let err = rest
+        .split_once(" err ")?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some((xid, err))
+}
+
+/// A result code as the Java client names it: `SessionMoved -118`, `OK`.
+pub fn code_label(code: i32) -> String {
+    let name = match code {
+        0 => return "OK".into(),
+        -4 => "ConnectionLoss",
+        -7 => "OperationTimeout",
+        -12 => "UnknownSession",
+        -101 => "NoNode",
+        -103 => "BadVersion",
+        -108 => "NoChildrenForEphemerals",
+        -110 => "NodeExists",
+        -111 => "NotEmpty",
+        -112 => "SessionExpired",
+        -115 => "AuthFailed",
+        -118 => "SessionMoved",
+        c => return format!("{} {c}", zksim::codes::message(c).replace(' ', "")),
+    };
+    format!("{name} {code}")
+}
+
+/// What a row's label says: the op of a request, the op and result of a reply, the txn of a
+/// proposal; the message kind otherwise.
+fn label(r: &Row, ops: &BTreeMap<(Node, u64), String>) -> String {
+    match r.what {
+        "request" => request_op(&r.carries)
+            .map(|(op, _)| op)
+            .unwrap_or_else(|| r.what.to_string()),
+        "reply" => match reply_code(&r.carries) {
+            Some((xid, code)) => match ops.get(&(r.to.clone(), xid)) {
+                Some(op) => format!("{op} → {}", code_label(code)),
+                None if xid > u32::MAX as u64 => "ping reply".into(),
+                None => format!("reply → {}", code_label(code)),
+            },
+            None => r.what.to_string(),
+        },
+        "PROPOSAL" | "REQUEST" => {
+            let words: Vec<&str> = carries_text(&r.carries).split_whitespace().collect();
+            match (r.what, words.as_slice()) {
+                ("PROPOSAL", [_, _, txn, ..]) => format!("PROPOSAL {txn}"),
+                ("REQUEST", [_, op, ..]) => format!("REQUEST {op}"),
+                _ => r.what.to_string(),
+            }
+        }
+        "REVALIDATE-REPLY" if r.carries.contains("valid=false") => {
+            "REVALIDATE-REPLY: invalid".into()
+        }
+        _ => r.what.to_string(),
+    }
+}
+
+/// The explanation without its "(arrives in … ms)" tail.
+fn carries_text(carries: &str) -> &str {
+    carries
+        .rsplit_once(" (arrives in ")
+        .map(|(head, _)| head)
+        .unwrap_or(carries)
 }

@@ -78,7 +78,7 @@ pub fn Sessions(props: &Props) -> Html {
                 state={s.state} closing={s.closing} owner={s.owner.clone().unwrap_or_default()}
                 expires={s.expires_in_ms.map(signed_secs).unwrap_or_default()}
                 sign_extended={s.anatomy.sign_extended} collides={s.collides}
-                selected={sel == Some(Selection::Session(s.id))}
+                selected={sel == Some(Selection::Session { id: s.id, minted_by: Some(s.minted_by) }) || sel == Some(Selection::Session { id: s.id, minted_by: None })}
                 dispatch={props.dispatch.clone()} />
         }
     });
@@ -137,8 +137,13 @@ struct SessionRowProps {
 fn SessionRow(p: &SessionRowProps) -> Html {
     let onclick = {
         let d = p.dispatch.clone();
-        let id = p.id;
-        Callback::from(move |_| d.emit(Action::Select(Some(Selection::Session(id)))))
+        let (id, minted_by) = (p.id, p.minted_by);
+        Callback::from(move |_| {
+            d.emit(Action::Select(Some(Selection::Session {
+                id,
+                minted_by: Some(minted_by),
+            })))
+        })
     };
     html! {
         <tr class={classes!("session-row", p.state, p.selected.then_some("selected"), p.collides.then_some("collides"))}

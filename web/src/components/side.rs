@@ -4,10 +4,11 @@
 use yew::prelude::*;
 use zksim::ids::hex;
 use zksim::trace::TraceEvent;
+use zksim::world::World;
 
 use super::Props;
 use crate::fmt::{date, secs, signed_secs, uptime};
-use crate::state::{Action, Selection};
+use crate::state::{Action, Selection, Source};
 
 #[function_component]
 pub fn Narration(props: &Props) -> Html {
@@ -16,18 +17,33 @@ pub fn Narration(props: &Props) -> Html {
     let story = engine.narration();
     let latest = engine
         .log()
-        .iter()
         .rev()
         // Recent events only: a quiet stretch of pings should not cost a scan of the whole log.
         .take(5_000)
         .find(|e| e.kind.is_interesting() && !e.explain.is_empty());
+    // The story's description: open at the start, a click away later.
+    let description = match engine.source {
+        Source::Story(id) => crate::story::info(id)
+            .map(|s| s.description.clone())
+            .filter(|d| !d.is_empty()),
+        _ => None,
+    }
+    .or_else(|| engine.scenario().description.clone());
+    let at_start = engine.now_ms() == 0;
     html! {
         <section class="panel narration" aria-labelledby="narration-title" aria-live="polite">
             <h2 id="narration-title">{ "What is happening" }</h2>
+            if let Some(name) = &engine.scenario().name {
+                <p class="story-title">{ name }</p>
+            }
+            if let Some(text) = description {
+                <details class="about-story" open={at_start}>
+                    <summary>{ "About this story" }</summary>
+                    <div class="story-description">{ crate::story::markdown(&text) }</div>
+                </details>
+            }
             if let Some((at, text)) = story {
                 <p class="story-line"><span class="at">{ secs(at) }</span>{ " " }{ text }</p>
-            } else if let Some(name) = &engine.scenario().name {
-                <p class="story-line">{ name }</p>
             }
             if let Some(e) = latest {
                 <p class="just-happened">
@@ -43,38 +59,17 @@ fn row(k: &str, v: impl Into<Html>) -> Html {
     html! { <><dt>{ k }</dt><dd>{ v.into() }</dd></> }
 }
 
-/// The event's typed content, with session IDs in hex as ZooKeeper prints them.
-pub fn kind_text(kind: &zksim::trace::EventKind) -> String {
-    const ID_FIELDS: [&str; 3] = ["session: ", "next_session_id: ", "ephemeral_owner: "];
-    let debug = format!("{kind:?}");
-    let mut out = String::with_capacity(debug.len());
-    let mut rest = debug.as_str();
-    while let Some((i, field)) = ID_FIELDS
-        .iter()
-        .filter_map(|f| rest.find(f).map(|i| (i, f)))
-        .min_by_key(|(i, _)| *i)
-    {
-        let (head, tail) = rest.split_at(i + field.len());
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-            .unwrap_or(tail.len());
-        match tail[..end].parse::<i64>() {
-            Ok(id) => out.push_str(&hex(id)),
-            Err(_) => out.push_str(&tail[..end]),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
+/// The event's typed content, in words (session IDs in hex as ZooKeeper prints them).
+pub fn kind_text(kind: &zksim::trace::EventKind, world: &World) -> String {
+    crate::plain::event_text(kind, world)
 }
 
-fn event_details(e: &TraceEvent, node: String) -> Html {
+fn event_details(e: &TraceEvent, world: &World) -> Html {
     html! {
         <dl>
             { row("at", secs(e.at_ms)) }
-            { row("node", node) }
-            { row("event", kind_text(&e.kind)) }
+            { row("node", world.node_name(&e.node)) }
+            { row("event", kind_text(&e.kind, world)) }
             if let Some(l) = &e.log {
                 { row("log", format!("{} {} - {}", l.level.as_str(), l.logger, l.text)) }
             }
@@ -132,11 +127,11 @@ pub fn Details(props: &Props) -> Html {
                 },
             }
         }
-        Some(Selection::Session(id)) => match world
+        Some(Selection::Session { id, minted_by }) => match world
             .session_views()
             .into_iter()
             .rev()
-            .find(|s| s.id == *id)
+            .find(|s| s.id == *id && minted_by.is_none_or(|m| m == s.minted_by))
         {
             None => html! { <p class="hint">{ "gone" }</p> },
             Some(s) => html! {
@@ -188,8 +183,8 @@ pub fn Details(props: &Props) -> Html {
                 },
             }
         }
-        Some(Selection::Event(seq)) => match engine.log().iter().rev().find(|e| e.seq == *seq) {
-            Some(e) => event_details(e, world.node_name(&e.node)),
+        Some(Selection::Event(seq)) => match engine.event(*seq) {
+            Some(e) => event_details(e, world),
             None => html! { <p class="hint">{ "That event is no longer in the log." }</p> },
         },
     };
