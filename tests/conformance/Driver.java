@@ -45,6 +45,8 @@ import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.HostProvider;
 import org.apache.zookeeper.data.Stat;
+import org.apache.zookeeper.proto.ReplyHeader;
+import org.apache.zookeeper.proto.RequestHeader;
 
 public class Driver {
     static final PrintStream OUT;
@@ -306,6 +308,37 @@ public class Driver {
         t.start();
     }
 
+    /**
+     * What ZooKeeper.close() does first (ClientCnxn.close: submitRequest(closeSession), then
+     * disconnect), with the ReplyHeader's err kept: close() itself throws nothing either way, so
+     * this is the only way to see whether the server closed the session (0) or the request was
+     * lost (ConnectionLoss -4: e.g. sent while disconnected). The close() that follows finds the
+     * handle closed (3.5+: waits for its threads to end).
+     */
+    static int closeSession(ZooKeeper zk) {
+        try {
+            Object c = cnxn(zk);
+            Method sr = null;
+            for (Method m : c.getClass().getMethods()) {
+                if (m.getName().equals("submitRequest") && m.getParameterCount() == 4) {
+                    sr = m;
+                }
+            }
+            RequestHeader h = new RequestHeader();
+            h.setType(ZooDefs.OpCode.closeSession);
+            ReplyHeader r = (ReplyHeader) sr.invoke(c, h, null, null, null);
+            // ClientCnxn.close's finally, at once (the server closes the socket after its reply:
+            // the SendThread must not see that before the state is CLOSED, as in close()).
+            Method d = c.getClass().getDeclaredMethod("disconnect");
+            d.setAccessible(true);
+            d.invoke(c);
+            return r.getErr();
+        } catch (Exception e) {
+            emit("error", enc("close: submitRequest: " + e));
+            return -4;
+        }
+    }
+
     /** close(waitForShutdownTimeoutMs) from 3.5; 3.4 has close() only. */
     static void close(ZooKeeper zk, int ms) throws Exception {
         try {
@@ -531,12 +564,13 @@ public class Driver {
                         String id = f[1];
                         long issued = System.currentTimeMillis();
                         Thread t = new Thread(() -> {
+                            int rc = closeSession(zk);
                             try {
                                 close(zk, 10000);
-                                emit("res", id, "close", "-", 0, "-", "-", issued);
                             } catch (Exception e) {
-                                emit("res", id, "close", "-", -4, "-", "-", issued);
+                                rc = rc == 0 ? -4 : rc;
                             }
+                            emit("res", id, "close", "-", rc, "-", "-", issued);
                         });
                         t.setDaemon(true);
                         t.start();

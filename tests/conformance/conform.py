@@ -945,7 +945,8 @@ def release_expect(expect, release):
     "releases": {"3.4.5,3.4.6": {...}, "3.4.*": {...}} -- keys are release names or fnmatch
     patterns, comma-separated; each block may hold "skip" (why the scenario means nothing on
     that release), "checkpoints", "attempts", "notes", and "alternatives" / "known_differences"
-    (merged into the top-level ones, check by check)."""
+    (merged into the top-level ones, check by check). A known difference written "@NAME" has
+    the reason "reasons": {"NAME": "..."} of its block (or of the top level)."""
     import fnmatch
     out = {k: v for k, v in expect.items() if k != "releases"}
     out["alternatives"] = dict(expect.get("alternatives", {}))
@@ -955,8 +956,11 @@ def release_expect(expect, release):
             continue
         for k, v in block.items():
             if k in ("alternatives", "known_differences"):
+                if k == "known_differences":
+                    reasons = dict(expect.get("reasons", {}), **block.get("reasons", {}))
+                    v = {c: reasons.get(r[1:], r) if r.startswith("@") else r for c, r in v.items()}
                 out[k].update(v)
-            else:
+            elif k != "reasons":
                 out[k] = v
     return out
 
@@ -1100,6 +1104,8 @@ def main():
     ap.add_argument("--release", action="append", default=[],
                     help="a release (repeatable), `all` (the default: " + " ".join(DEFAULT_RELEASES)
                     + "), or debian-3.8.0")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("CONFORM_JOBS", "1")),
+                    help="releases run side by side (default 1, or $CONFORM_JOBS)")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # JSON of one Release: run it here
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
@@ -1129,7 +1135,10 @@ def main():
         log("0 passed, 1 failed")
         return 1
     summaries = {}
-    for name in wanted:
+    pending = list(wanted)
+    running = {}  # name -> (Popen, its output file or None)
+
+    def launch(name):
         rel = releases[name]
         rlogs = os.path.join(args.logs, name)
         os.makedirs(rlogs, exist_ok=True)
@@ -1140,14 +1149,33 @@ def main():
             # Its servers bind 0.0.0.0: servers, driver and loopback ports in a network namespace
             # of their own (same PID: unshare and sh exec).
             cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + cmd
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        out = None
+        if args.jobs > 1:
+            # Side by side: each release's output is printed whole when it ends.
+            out = open(os.path.join(rlogs, "out.log"), "w")
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT if out else None)
         track(p.pid, f"release {name}")
-        p.wait()
-        track(p.pid)
-        sp = os.path.join(rlogs, "summary.json")
-        summaries[name] = json.load(open(sp)) if os.path.exists(sp) else None
-        if summaries[name] is None:
-            log(f"FAIL {name}: its run ended (exit {p.returncode}) without a summary")
+        running[name] = (p, out)
+
+    while pending or running:
+        while pending and len(running) < args.jobs:
+            launch(pending.pop(0))
+        done = [n for n, (p, _) in running.items() if p.poll() is not None]
+        if not done:
+            time.sleep(0.2)
+            continue
+        for name in done:
+            p, out = running.pop(name)
+            track(p.pid)
+            if out:
+                out.close()
+                with open(out.name) as f:
+                    sys.stdout.write(f.read())
+                sys.stdout.flush()
+            sp = os.path.join(args.logs, name, "summary.json")
+            summaries[name] = json.load(open(sp)) if os.path.exists(sp) else None
+            if summaries[name] is None:
+                log(f"FAIL {name}: its run ended (exit {p.returncode}) without a summary")
     passed = failed = skipped = 0
     log("release       scenario                 checks agree race known failed status")
     for name in wanted:
