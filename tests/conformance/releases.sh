@@ -236,7 +236,7 @@ EOF
     mv "$work/srcs.tmp" "$work/srcs.all"
   fi
 
-  # 3.9.2 and 3.9.4's quorum/UnifiedServerSocket calls SslHandler.isEncrypted(ByteBuf, boolean),
+  # 3.9.3 and 3.9.4's quorum/UnifiedServerSocket calls SslHandler.isEncrypted(ByteBuf, boolean),
   # which Debian's netty 4.1.48 lacks. It is constructed only with quorum TLS or port
   # unification, both off here. Its source is compiled unchanged, in a second pass, against a
   # compile-time-only SslHandler declaring just that method (the stub is not in the jar); the
