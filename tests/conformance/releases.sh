@@ -401,7 +401,10 @@ if [[ "${1:-}" == --one ]]; then
 fi
 
 # --- main ---------------------------------------------------------------------------------------
-versions=("$@")
+versions=()
+for v in "$@"; do # in the order given, each once
+  [[ " ${versions[*]} " == *" $v "* ]] || versions+=("$v")
+done
 ((${#versions[@]})) || versions=("${ALL_VERSIONS[@]}")
 for v in "${versions[@]}"; do
   ok=0
