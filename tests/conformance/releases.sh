@@ -9,7 +9,7 @@
 #   ${ZKSIM_RELEASES:-$HOME/.cache/zksim/releases}/<V>-<first 12 hex of the archive's sha256>/
 # holding zookeeper.jar, classpath (one line), java (one line: the JVM for that release's
 # client) and version (Version.getFullVersion() of the built jar). A build happens in a temp dir
-# beside the cache dir and is renamed into place only when complete; a cached release costs a
+# under the cache root and is renamed into place only when complete; a cached release costs a
 # hash of its archive and a few file checks. The last line printed per version is
 #   release <V> <dir>
 # and the exit status is non-zero if any version failed. ZKSIM_RELEASES_JOBS (default 2) builds
