@@ -27,6 +27,38 @@ use crate::scenario::{ActionKind, ClientSpec, MultiOp, RegisterStyle};
 use crate::trace::{EventKind, Node};
 use crate::world::{Event, Rng, World};
 
+/// `RETRY_CONN_MSG`, appended by 3.4/3.5's catch block.
+const RETRY_CONN_MSG: &str = ", closing socket connection and attempting reconnect";
+
+/// What `SendThread.run`'s loop can throw, as far as its catch block tells them apart.
+#[derive(Clone, Debug)]
+enum Thrown {
+    /// `SessionTimeoutException`: nothing heard for readTimeout (connectTimeout while connecting).
+    SessionTimeout { idle_recv: u64 },
+    /// `SessionExpiredException` from `onConnected` (a ConnectResponse with timeout <= 0).
+    SessionExpired,
+    /// `EndOfStreamException`: the server closed the socket.
+    EndOfStream,
+    /// `java.net.ConnectException: Connection refused` (a `SocketException`).
+    ConnectRefused,
+    /// Any other `IOException`, with its message.
+    Io(String),
+}
+
+impl Thrown {
+    fn java_class(&self) -> &'static str {
+        match self {
+            Thrown::SessionTimeout { .. } => {
+                "org.apache.zookeeper.ClientCnxn$SessionTimeoutException"
+            }
+            Thrown::SessionExpired => "org.apache.zookeeper.ClientCnxn$SessionExpiredException",
+            Thrown::EndOfStream => "org.apache.zookeeper.ClientCnxn$EndOfStreamException",
+            Thrown::ConnectRefused => "java.net.ConnectException",
+            Thrown::Io(_) => "java.io.IOException",
+        }
+    }
+}
+
 /// `MAX_SEND_PING_INTERVAL` in `SendThread.run` (3.4.6+, ZOOKEEPER-1751).
 const MAX_SEND_PING_INTERVAL_MS: i64 = 10_000;
 
@@ -886,45 +918,16 @@ impl World {
                     self.send(conn, node, msg);
                 }
             }
-            Msg::Rst => {
-                let host = self.clients[c].server.unwrap_or(0);
-                let sid = self.clients[c].session_id;
-                self.client_fail(
-                    c,
-                    Level::Warn,
-                    format!(
-                        "Session {} for server {}, unexpected error, closing socket connection and attempting reconnect java.net.ConnectException: Connection refused",
-                        hex(sid),
-                        server_addr(host)
-                    ),
-                    "Nothing listens on that port (the server is down): the connect fails at once.",
-                );
-            }
-            Msg::Fin => {
-                let sid = self.clients[c].session_id;
-                let modern = self.profile.client_logs_3_6;
-                let host = self.clients[c].server.unwrap_or(0);
-                let text = if modern {
-                    format!(
-                        "Session {} for server {}, Closing socket connection. Attempting reconnect except it is a SessionExpiredException. EndOfStreamException: Unable to read additional data from server sessionid {}, likely server has closed socket",
-                        hex(sid),
-                        server_addr(host),
-                        hex(sid)
-                    )
-                } else {
-                    format!(
-                        "Unable to read additional data from server sessionid {}, likely server has closed socket, closing socket connection and attempting reconnect",
-                        hex(sid)
-                    )
-                };
-                let level = if modern { Level::Warn } else { Level::Info };
-                self.client_fail(
-                    c,
-                    level,
-                    text,
-                    "End of stream: the server closed the socket. Pending calls get ConnectionLoss (-4); the client reconnects.",
-                );
-            }
+            Msg::Rst => self.client_caught(
+                c,
+                Thrown::ConnectRefused,
+                "Nothing listens on that port (the server is down): the connect fails at once.",
+            ),
+            Msg::Fin => self.client_caught(
+                c,
+                Thrown::EndOfStream,
+                "End of stream: the server closed the socket. Pending calls get ConnectionLoss (-4); the client reconnects.",
+            ),
             Msg::ConnectResponse {
                 timeout_ms,
                 session_id,
@@ -953,12 +956,11 @@ impl World {
                 let front = self.clients[c].pending.front().map(|p| p.xid);
                 if front != Some(xid) {
                     let expected = front.unwrap_or(0);
-                    self.client_fail(
+                    self.client_caught(
                         c,
-                        Level::Warn,
-                        format!(
+                        Thrown::Io(format!(
                             "Xid out of order. Got Xid {xid} with err {err} expected Xid {expected}"
-                        ),
+                        )),
                         "Replies must come in request order; anything else resets the connection.",
                     );
                     return;
@@ -998,33 +1000,12 @@ impl World {
             // onConnected stores the answer's timeout before it looks at it:
             // getSessionTimeout() is 0 from now on (conformance against ZooKeeper 3.8).
             self.clients[c].negotiated_timeout_ms = timeout_ms;
-            let old = self.clients[c].session_id;
             self.set_client_state(c, ClientState::Closed);
             self.queue_event(c, "Expired");
-            let modern = self.profile.client_logs_3_6;
-            // 3.4.14 and 3.5.x add a WARN of the message to 3.4's INFO; 3.6 logs only a WARN.
-            let expired_level = if self.profile.client_warns_on_session_timeout {
-                Level::Warn
-            } else {
-                Level::Info
-            };
-            self.log(
-                node.clone(),
-                EventKind::Note,
-                expired_level,
-                "ClientCnxn",
-                move || {
-                    if modern {
-                        format!("Unable to reconnect to ZooKeeper service, session {} has expired", hex(old))
-                    } else {
-                        format!(
-                            "Unable to reconnect to ZooKeeper service, session {} has expired, closing socket connection",
-                            hex(old)
-                        )
-                    }
-                },
-                || "onConnected got timeout <= 0: the session is gone. State CLOSED, an Expired event, and every call from now on fails with SESSIONEXPIRED (-112). Only a new handle helps.".into(),
-            );
+            let thrown = Thrown::SessionExpired;
+            self.log_thrown(c, &thrown);
+            let explain = "onConnected got timeout <= 0: the session is gone. State CLOSED, an Expired event, and every call from now on fails with SESSIONEXPIRED (-112). Only a new handle helps.";
+            self.log_caught(c, &thrown, explain);
             self.client_cleanup(c, codes::SESSIONEXPIRED);
             self.clients[c].phase = Phase::Idle;
             self.event_thread_shutdown(c);
@@ -1102,25 +1083,102 @@ impl World {
     }
 
     fn client_timed_out(&mut self, c: usize, idle_recv: u64) {
-        let sid = self.clients[c].session_id;
-        let level = if self.profile.client_warns_on_session_timeout {
-            Level::Warn
-        } else {
-            Level::Info
-        };
-        self.client_fail(
+        let thrown = Thrown::SessionTimeout { idle_recv };
+        self.log_thrown(c, &thrown);
+        self.client_caught(
             c,
-            level,
-            format!(
-                "Client session timed out, have not heard from server in {idle_recv}ms for sessionid {}, closing socket connection and attempting reconnect",
-                hex(sid)
-            ),
+            thrown,
             "SessionTimeoutException: nothing heard for readTimeout (2/3 of the timeout) or connectTimeout while connecting. This is connection loss, not expiry: the client reconnects.",
         );
     }
 
-    /// The run loop's catch block: log, `cleanup()`, Disconnected, then reconnect.
-    fn client_fail(&mut self, c: usize, level: Level, text: String, explain: &'static str) {
+    /// The message of an exception `SendThread.run` catches, as Java builds it.
+    fn thrown_message(&self, c: usize, thrown: &Thrown) -> String {
+        let sid = self.clients[c].session_id;
+        match thrown {
+            Thrown::SessionTimeout { idle_recv } => {
+                let label = if self.profile.client_logs_3_6 {
+                    "session id"
+                } else {
+                    "sessionid"
+                };
+                format!(
+                    "Client session timed out, have not heard from server in {idle_recv}ms for {label} {}",
+                    hex(sid)
+                )
+            }
+            Thrown::SessionExpired => format!(
+                "Unable to reconnect to ZooKeeper service, session {} has expired",
+                hex(sid)
+            ),
+            Thrown::EndOfStream => format!(
+                "Unable to read additional data from server sessionid {}, likely server has closed socket",
+                hex(sid)
+            ),
+            Thrown::ConnectRefused => "Connection refused".to_string(),
+            Thrown::Io(text) => text.clone(),
+        }
+    }
+
+    /// 3.4.14+ WARN a session timeout or expiry where they throw it, before the catch block
+    /// logs it again ("warnInfo").
+    fn log_thrown(&mut self, c: usize, thrown: &Thrown) {
+        if !self.profile.client_warns_on_session_timeout
+            || !matches!(
+                thrown,
+                Thrown::SessionTimeout { .. } | Thrown::SessionExpired
+            )
+        {
+            return;
+        }
+        let text = self.thrown_message(c, thrown);
+        let node = self.cnode(c);
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Warn,
+            "ClientCnxn",
+            move || text,
+            || "Logged where the exception is thrown; the send loop's catch block logs it once more.".into(),
+        );
+    }
+
+    /// The catch block of `SendThread.run`: its log line for what was thrown, per release. 3.4.5
+    /// and 3.4.6 log the session and socket exceptions at INFO with a suffix and anything else as
+    /// an "unexpected error" WARN; 3.4.14 and 3.5.x add an INFO for socket errors; 3.6+ WARN
+    /// every exception alike. An exception's text follows the message as log4j prints its first
+    /// line: the class name, a colon and its message.
+    fn log_caught(&mut self, c: usize, thrown: &Thrown, explain: &'static str) {
+        let msg = self.thrown_message(c, thrown);
+        let sid = hex(self.clients[c].session_id);
+        let addr = server_addr(self.clients[c].server.unwrap_or(0));
+        let class = thrown.java_class();
+        let (level, text) = if self.profile.client_logs_3_6 {
+            (
+                Level::Warn,
+                format!(
+                    "Session {sid} for server {addr}, Closing socket connection. Attempting reconnect except it is a SessionExpiredException. {class}: {msg}"
+                ),
+            )
+        } else {
+            match thrown {
+                Thrown::SessionExpired => {
+                    (Level::Info, format!("{msg}, closing socket connection"))
+                }
+                Thrown::SessionTimeout { .. } | Thrown::EndOfStream => {
+                    (Level::Info, format!("{msg}{RETRY_CONN_MSG}"))
+                }
+                Thrown::ConnectRefused if self.profile.client_logs_socket_error => {
+                    (Level::Info, format!("Socket error occurred: {addr}: {msg}"))
+                }
+                Thrown::ConnectRefused | Thrown::Io(_) => (
+                    Level::Warn,
+                    format!(
+                        "Session {sid} for server {addr}, unexpected error{RETRY_CONN_MSG} {class}: {msg}"
+                    ),
+                ),
+            }
+        };
         let node = self.cnode(c);
         self.log(
             node,
@@ -1130,6 +1188,17 @@ impl World {
             move || text,
             move || explain.into(),
         );
+    }
+
+    /// Something thrown inside the send loop: its catch block logs it, cleans up (every pending
+    /// call fails with ConnectionLoss), queues Disconnected and reconnects.
+    fn client_caught(&mut self, c: usize, thrown: Thrown, explain: &'static str) {
+        self.log_caught(c, &thrown, explain);
+        self.after_caught(c);
+    }
+
+    /// The rest of the catch block: `cleanup()`, Disconnected, then reconnect.
+    fn after_caught(&mut self, c: usize) {
         self.client_cleanup(c, codes::CONNECTIONLOSS);
         if !self.clients[c].state.is_alive() {
             // cleanup failed a pending close(): the handle is CLOSED and the loop ends.

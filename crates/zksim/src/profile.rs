@@ -93,6 +93,19 @@ pub enum PingRule {
     HalfReadTimeoutWithSlack,
 }
 
+/// How `NIOServerCnxn` logs a client's end of stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EofLog {
+    /// 3.4.5-3.4.6: WARN "caught end of stream exception" with the exception (its class and
+    /// message, as log4j prints the first line of a throwable).
+    CaughtEndOfStream,
+    /// 3.4.14, 3.5.x: WARN with the exception's message only.
+    Message,
+    /// 3.6+: INFO "Unable to read additional data from client, it probably closed the socket:
+    /// address = ..., session = 0x..." (`handleFailedRead`).
+    AddressAndSession,
+}
+
 /// Log level of a ZooKeeper log line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Level {
@@ -138,6 +151,8 @@ pub struct Profile {
     pub logs_processed_termination: bool,
     /// 3.6+: the closeSession txn carries the ephemeral paths (`CloseSessionTxn`).
     pub close_session_txn_lists_paths: bool,
+    /// The server's line for a client's end of stream.
+    pub server_eof_log: EofLog,
     /// Level of the server's "Closed socket connection for client ..." line: INFO in 3.4.
     pub closed_socket_log_level: Level,
     /// 3.4.7+ (ZOOKEEPER-2126): "EventThread shut down for session: 0x...".
@@ -167,8 +182,13 @@ pub struct Profile {
     /// The client's 3.6 log texts ("session id = 0x...", "Session 0x... for server ...,
     /// Closing socket connection. Attempting reconnect except it is a SessionExpiredException.").
     pub client_logs_3_6: bool,
-    /// 3.4.14 and 3.5.x WARN the client's session-timeout and expiry messages (3.4.5: INFO).
+    /// 3.4.14+ WARN the client's session-timeout and expiry messages where they are thrown, and
+    /// the send loop's catch block logs them again (3.4.5 and 3.4.6: only the catch's INFO).
     pub client_warns_on_session_timeout: bool,
+    /// 3.4.14 and 3.5.x: the send loop's catch block logs a `SocketException` (a refused
+    /// connect) as INFO "Socket error occurred: <addr>: <message>" (3.4.6: an "unexpected
+    /// error" WARN; 3.6+ one WARN for every exception).
+    pub client_logs_socket_error: bool,
 }
 
 pub static V3_4_5: Profile = Profile {
@@ -185,6 +205,7 @@ pub static V3_4_5: Profile = Profile {
     warns_incorrect_password: false,
     logs_processed_termination: true,
     close_session_txn_lists_paths: false,
+    server_eof_log: EofLog::CaughtEndOfStream,
     closed_socket_log_level: Level::Info,
     event_thread_log_names_session: false,
     unknown_session_internal: false,
@@ -195,6 +216,7 @@ pub static V3_4_5: Profile = Profile {
     logs_committing_global_session: false,
     client_logs_3_6: false,
     client_warns_on_session_timeout: false,
+    client_logs_socket_error: false,
 };
 
 pub static V3_4_6: Profile = Profile {
@@ -211,6 +233,8 @@ pub static V3_4_14: Profile = Profile {
     tracker_clock: TrackerClock::Elapsed,
     event_thread_log_names_session: true,
     client_warns_on_session_timeout: true,
+    client_logs_socket_error: true,
+    server_eof_log: EofLog::Message,
     ..V3_4_6
 };
 
@@ -239,6 +263,7 @@ pub static V3_6: Profile = Profile {
     client_logs_3_6: true,
     commit_session_touches: false,
     logs_committing_global_session: true,
+    server_eof_log: EofLog::AddressAndSession,
     ..V3_5_10
 };
 

@@ -23,7 +23,7 @@ use crate::codes::{self, Code};
 use crate::datatree::{ApplyResult, DataTree, PrepState, TreeRules, Txn, TxnHeader, Zxid};
 use crate::ids::{SessionId, check_password, generate_password, hex, seed_session_id};
 use crate::net::{ClientRequest, ConnId, ConnKind, DbImage, Msg, ReplyBody};
-use crate::profile::{Level, Profile};
+use crate::profile::{EofLog, Level, Profile};
 use crate::scenario::ServerSpec;
 use crate::trace::{EventKind, Node};
 use crate::tracker::{CheckError, LeaderTracker, LearnerTouchTable, Owner, Touch};
@@ -984,18 +984,39 @@ impl World {
         }
         if self.servers[s].cnxns.contains_key(&conn) {
             let sid = self.servers[s].cnxns[&conn].session_id;
+            let style = self.profile.server_eof_log;
+            let (level, text) = match style {
+                EofLog::CaughtEndOfStream => (
+                    Level::Warn,
+                    format!(
+                        "caught end of stream exception org.apache.zookeeper.server.ServerCnxn$EndOfStreamException: \
+                         Unable to read additional data from client sessionid {}, likely client has closed socket",
+                        hex(sid)
+                    ),
+                ),
+                EofLog::Message => (
+                    Level::Warn,
+                    format!(
+                        "Unable to read additional data from client sessionid {}, likely client has closed socket",
+                        hex(sid)
+                    ),
+                ),
+                EofLog::AddressAndSession => (
+                    Level::Info,
+                    format!(
+                        "Unable to read additional data from client, it probably closed the socket: \
+                         address = {}, session = {}",
+                        client_addr(conn),
+                        hex(sid)
+                    ),
+                ),
+            };
             self.log(
                 node.clone(),
                 EventKind::Note,
-                Level::Warn,
+                level,
                 "NIOServerCnxn",
-                move || {
-                    format!(
-                        "caught end of stream exception: Unable to read additional data from client \
-                         sessionid {}, likely client has closed socket",
-                        hex(sid)
-                    )
-                },
+                move || text,
                 || "The client closed its socket; the session itself lives on until it expires or is closed.".into(),
             );
             self.server_close_cnxn(s, conn, "the client closed its end");

@@ -1,0 +1,153 @@
+//! ZooKeeper's own log lines for the connection's ends, per release line, as the Java at each
+//! tag builds them: `ClientCnxn.SendThread.run`'s catch block (and the 3.4.14+ WARN where a
+//! timeout or expiry is thrown), and `NIOServerCnxn`'s end-of-stream and close lines.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+/// On a standalone server: `a` freezes past its read timeout and its session expires meanwhile
+/// (a timeout, then an expired reconnect); `c` is killed (the server's end of stream); the
+/// server crashes under `d` (the client's end of stream); `b` then connects to nothing.
+/// Returns the lines without their time and node, and the session ids of a and c.
+fn lines(version: &str) -> (Vec<String>, String, String, String) {
+    let w = run(json!({
+        "format": 1, "version": version, "tick_ms": 200, "servers": [{"id": 1}],
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 3000},
+            {"name": "b", "servers": [1], "session_timeout_ms": 3000},
+            {"name": "c", "servers": [1], "session_timeout_ms": 3000},
+            {"name": "d", "servers": [1], "session_timeout_ms": 30000}
+        ],
+        "actions": [
+            {"at_ms": 100, "do": "connect", "client": "a"},
+            {"at_ms": 200, "do": "connect", "client": "c"},
+            {"at_ms": 300, "do": "connect", "client": "d"},
+            {"at_ms": 400, "do": "kill", "client": "c"},
+            {"at_ms": 500, "do": "freeze", "client": "a", "for_ms": 5000},
+            {"at_ms": 7000, "do": "crash_server", "server": 1},
+            {"at_ms": 7100, "do": "connect", "client": "b"}
+        ],
+        "until_ms": 7500
+    }));
+    let r = report(&w);
+    let sid = |name: &str| client(&r, name)["session"].as_str().unwrap().to_string();
+    let (a, c, d) = (sid("a"), sid("c"), sid("d"));
+    let lines = zksim::report::log_lines(&w)
+        .into_iter()
+        .map(|l| l.split_once(" - ").map(|(_, t)| t.to_string()).unwrap_or(l))
+        .collect();
+    (lines, a, c, d)
+}
+
+fn has(lines: &[String], want: &str) {
+    assert!(
+        lines.iter().any(|l| l == want),
+        "no line {want:?} in\n{}",
+        lines.join("\n")
+    );
+}
+
+#[test]
+fn client_catch_block_and_server_eof_lines_per_release() {
+    const RETRY: &str = ", closing socket connection and attempting reconnect";
+    const ADDR: &str = "127.0.0.1/127.0.0.1:2181";
+    let timed_out = |label: &str, sid: &str| {
+        format!("Client session timed out, have not heard from server in 5396ms for {label} {sid}")
+    };
+    let expired =
+        |sid: &str| format!("Unable to reconnect to ZooKeeper service, session {sid} has expired");
+    let client_eof = |sid: &str| {
+        format!(
+            "Unable to read additional data from server sessionid {sid}, likely server has closed socket"
+        )
+    };
+    let server_eof = |sid: &str| {
+        format!(
+            "Unable to read additional data from client sessionid {sid}, likely client has closed socket"
+        )
+    };
+
+    // 3.4.5 and 3.4.6: the catch logs INFO with a suffix; anything else is an unexpected error.
+    for v in ["3.4.5", "3.4.6"] {
+        let (l, a, c, d) = lines(v);
+        has(&l, &format!("{}{RETRY}", timed_out("sessionid", &a)));
+        assert!(
+            !l.contains(&timed_out("sessionid", &a)),
+            "{v}: no WARN where it is thrown"
+        );
+        has(&l, &format!("{}, closing socket connection", expired(&a)));
+        has(&l, &format!("{}{RETRY}", client_eof(&d)));
+        has(
+            &l,
+            &format!(
+                "Session 0x0 for server {ADDR}, unexpected error{RETRY} java.net.ConnectException: Connection refused"
+            ),
+        );
+        has(
+            &l,
+            &format!(
+                "caught end of stream exception org.apache.zookeeper.server.ServerCnxn$EndOfStreamException: {}",
+                server_eof(&c)
+            ),
+        );
+    }
+    // 3.4.14 and 3.5.10: a WARN where thrown, then the catch's INFO; socket errors get an INFO.
+    for v in ["3.4.14", "3.5.10"] {
+        let (l, a, c, d) = lines(v);
+        has(&l, &timed_out("sessionid", &a));
+        has(&l, &format!("{}{RETRY}", timed_out("sessionid", &a)));
+        has(&l, &expired(&a));
+        has(&l, &format!("{}, closing socket connection", expired(&a)));
+        has(&l, &format!("{}{RETRY}", client_eof(&d)));
+        has(
+            &l,
+            &format!("Socket error occurred: {ADDR}: Connection refused"),
+        );
+        has(&l, &server_eof(&c));
+    }
+    // 3.6+: one WARN for every exception, with the exception's class and message.
+    let (l, a, c, d) = lines("3.6");
+    let caught = |sid: &str, class: &str, msg: &str| {
+        format!(
+            "Session {sid} for server {ADDR}, Closing socket connection. Attempting reconnect except it is a SessionExpiredException. {class}: {msg}"
+        )
+    };
+    has(&l, &timed_out("session id", &a));
+    has(
+        &l,
+        &caught(
+            &a,
+            "org.apache.zookeeper.ClientCnxn$SessionTimeoutException",
+            &timed_out("session id", &a),
+        ),
+    );
+    has(&l, &expired(&a));
+    has(
+        &l,
+        &caught(
+            &a,
+            "org.apache.zookeeper.ClientCnxn$SessionExpiredException",
+            &expired(&a),
+        ),
+    );
+    has(
+        &l,
+        &caught(
+            &d,
+            "org.apache.zookeeper.ClientCnxn$EndOfStreamException",
+            &client_eof(&d),
+        ),
+    );
+    has(
+        &l,
+        &caught("0x0", "java.net.ConnectException", "Connection refused"),
+    );
+    assert!(
+        l.iter().any(|x| x.starts_with("Unable to read additional data from client, it probably closed the socket: address = /127.0.0.1:")
+            && x.ends_with(&format!(", session = {c}"))),
+        "{}",
+        l.join("\n")
+    );
+}
