@@ -142,15 +142,29 @@ export async function launchBrowser() {
   page.setDefaultTimeout(15_000);
   page.setDefaultNavigationTimeout(30_000);
   const errors = [];
+  // Uncaught exceptions (a wasm trap after a panic is one) and console.error (the panic hook's
+  // message, a failed fetch): any of them fails the journey that caused it.
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
+  page.on('crash', () => errors.push('crash: the page crashed'));
   const close = async () => {
     await context.close().catch(() => {});
     await fsp.rm(userDataDir, { recursive: true, force: true });
   };
   return { context, page, errors, close };
+}
+
+/**
+ * Fails when the page logged a console error or threw since `errors` was last emptied, and
+ * empties it: every journey must leave the console clean.
+ */
+export function assertNoPageErrors(errors, journey) {
+  const seen = errors.splice(0, errors.length);
+  if (seen.length > 0) {
+    throw new Error(`${journey}: the page reported ${seen.length} error(s):\n${seen.join('\n')}`);
+  }
 }
 
 /** Saves a full-page screenshot to tests/e2e/screenshots/NAME.png (or artifacts/ for failures). */

@@ -249,7 +249,14 @@ pub fn App() -> Html {
                             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                             .map(|el| el.tag_name())
                             .unwrap_or_default();
-                        let typing = matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT");
+                        // The scrubber is not for typing: ← and → there move by the page's
+                        // steps, not by one virtual ms.
+                        let range = e
+                            .target()
+                            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+                            .is_some_and(|i| matches!(i.type_().as_str(), "range" | "checkbox"));
+                        let typing =
+                            !range && matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT");
                         let key = e.key();
                         if typing && key != "Escape" {
                             return;
