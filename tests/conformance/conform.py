@@ -237,6 +237,16 @@ class Ensemble:
         for sid in list(self.procs):
             self.crash(sid)
 
+    def wait_port(self, sid, timeout_s):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.client_port[sid]), timeout=0.2):
+                    return True
+            except OSError:
+                time.sleep(0.02)
+        return False
+
     def mode(self, sid):
         out = four_letter(self.client_port[sid], "srvr", timeout=1.0)
         m = re.search(r"Mode: (\w+)", out)
@@ -360,7 +370,7 @@ def parse_dump(text):
 # The real run
 
 
-def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
+def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barrier=None):
     ids = [s["id"] for s in scn["servers"]]
     ens = Ensemble(scn, release, workdir)
     drv = None
@@ -384,7 +394,9 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
             for i, sid in enumerate(sorted(initial, reverse=True)):
                 ens.start(sid)
                 if i == 0 and len(initial) > 1:
-                    time.sleep(0.3)
+                    # Its client port opens just before it starts its election: the others join
+                    # an election it is in (a fixed sleep loses on a loaded machine).
+                    ens.wait_port(sid, 15)
             if len(initial) < len(ids) and len(initial) <= len(ids) // 2:
                 break  # no quorum yet: nothing serves until the later ones start
             modes = ens.wait_serving(initial)
@@ -417,9 +429,14 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader):
         timeline += [(t, -1, -1, {"do": "start_server", "server": sid, "at_ms": t})
                      for sid, t in start_at.items() if t and t <= until]
         timeline.sort(key=lambda x: (x[0], x[1], x[2]))
+        real["setup_s"] = round(time.time() - t_setup, 2)
+        if barrier:
+            # Releases side by side start each scenario's clock together: no JVM of one starts
+            # while the other is in the middle of a scenario (except by the scenario's actions,
+            # which then happen at the same time in both).
+            real["barrier_wait_s"] = barrier()
         t0 = now_ms()
         real["t0"] = t0
-        real["setup_s"] = round(time.time() - t_setup, 2)
         attached = {}  # client -> server port it is on now (from conn lines)
 
         def current_conns():
@@ -564,9 +581,17 @@ def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall,
             conn_info[c] = {"session": sid, "timeout": to, "password": pw,
                             "server": ens.port_to_id.get(port), "at": f[0]}
             holds.append({"client": c, "session": sid, "timeout_ms": to, "at_ms": rel(f[0])})
-            if sid not in seen and sid != "0x0":
+            # A fresh handle's first SyncConnected mints a session at the server it is on (not
+            # the high byte's: 3.4.5's is 0xff). Two servers can mint the same ID (3.4.5, two
+            # followers seeded in the same millisecond): each minting is its own entry.
+            mine = [x for x in connects if x[0] == c and x[1] <= f[0] + 5]
+            fresh = bool(mine) and not mine[-1][2].get("session_of")
+            first = fresh and conn_gen.get(c) != mine[-1][3]
+            conn_gen[c] = mine[-1][3] if mine else None
+            key = (sid, ens.port_to_id.get(port))
+            if sid != "0x0" and (sid not in seen or (first and key not in seen)):
                 seen.add(sid)
-                # Minted by the server the handle got it from (3.4.5's high byte is 0xff).
+                seen.add(key)
                 minted.append({"id": sid, "minted_by": ens.port_to_id.get(port), "timeout_ms": to,
                                "password": pw, "minted_ms": rel(f[0])})
     # Client handles were replaced on reconnect: events of the current handle only are kept by
@@ -991,6 +1016,19 @@ def run_release(args, release):
                                  if f.endswith(".json") and not f.endswith(".expect.json"))
     tally = {"ok": 0, "race": 0, "known": 0, "known-but-agrees": 0, "FAIL": 0}
     summary = {"release": tag, "profile": release.profile, "scenarios": {}}
+
+    def arrive(name, wait):
+        """The side-by-side barrier (--barrier): this release is at NAME's start; with wait,
+        until every peer is too (or has passed it: skipped, refused), at most 60 s."""
+        if not args.barrier:
+            return 0.0
+        open(os.path.join(args.barrier, f"{name}.{tag}"), "w").close()
+        t = time.time()
+        while wait and time.time() - t < 60:
+            if sum(1 for f in os.listdir(args.barrier) if f.startswith(name + ".")) >= args.peers:
+                break
+            time.sleep(0.01)
+        return round(time.time() - t, 2)
     t_all = time.time()
     classes = os.path.join(args.logs, "classes")
     compile_driver(release, classes, args.logs)
@@ -1003,6 +1041,7 @@ def run_release(args, release):
         res = {"checks": 0, "agree": 0, "race": 0, "known": 0, "failed": 0, "status": "FAIL"}
         summary["scenarios"][name] = res
         if expect.get("skip"):
+            arrive(name, False)
             log(f"skip {name} on {tag}: {expect['skip']}")
             res["status"] = "skip"
             res["reason"] = expect["skip"]
@@ -1011,6 +1050,7 @@ def run_release(args, release):
         os.makedirs(workdir, exist_ok=True)
         refused = refusals(raw)
         if refused:
+            arrive(name, False)
             for r in refused:
                 log(f"  refused {tag} {name}: {r}")
             log(f"FAIL {tag} {name}: the harness cannot drive {len(refused)} field(s) on the real side")
@@ -1034,7 +1074,8 @@ def run_release(args, release):
             real = None
             attempts = expect.get("attempts", 1)
             for attempt in range(attempts):
-                real = run_real(scn, expect, workdir, classes, release, hosts, sim_leader(simlog))
+                real = run_real(scn, expect, workdir, classes, release, hosts, sim_leader(simlog),
+                                barrier=(lambda: arrive(name, True)) if attempt == 0 else None)
                 with open(os.path.join(workdir, "real.json"), "w") as f:
                     json.dump(real, f, indent=1)
                 ch = compare(name, scn, expect, real, sim, cps)
@@ -1060,6 +1101,7 @@ def run_release(args, release):
         except Exception:
             log(f"FAIL {tag} {name}: harness error\n{traceback.format_exc()}")
         finally:
+            arrive(name, False)
             for pid in list(PROCS):
                 stop_pid(pid)
                 track(pid)
@@ -1107,6 +1149,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("CONFORM_JOBS", "1")),
                     help="releases run side by side (default 1, or $CONFORM_JOBS)")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # JSON of one Release: run it here
+    ap.add_argument("--barrier", help=argparse.SUPPRESS)  # the side-by-side barrier's directory
+    ap.add_argument("--peers", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     if args.child:
@@ -1138,7 +1182,9 @@ def main():
     pending = list(wanted)
     running = {}  # name -> (Popen, its output file or None)
 
-    def launch(name):
+    batch = []  # with --jobs N: N releases at a time, in step, scenario by scenario
+
+    def launch(name, nbatch, peers):
         rel = releases[name]
         rlogs = os.path.join(args.logs, name)
         os.makedirs(rlogs, exist_ok=True)
@@ -1150,6 +1196,10 @@ def main():
             # of their own (same PID: unshare and sh exec).
             cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] + cmd
         out = None
+        if peers > 1:
+            bdir = os.path.join(args.logs, ".barrier", str(nbatch))
+            os.makedirs(bdir, exist_ok=True)
+            cmd[cmd.index("--child"):cmd.index("--child")] = ["--barrier", bdir, "--peers", str(peers)]
         if args.jobs > 1:
             # Side by side: each release's output is printed whole when it ends.
             out = open(os.path.join(rlogs, "out.log"), "w")
@@ -1157,9 +1207,14 @@ def main():
         track(p.pid, f"release {name}")
         running[name] = (p, out)
 
+    nbatch = 0
     while pending or running:
-        while pending and len(running) < args.jobs:
-            launch(pending.pop(0))
+        if not running and pending:
+            nbatch += 1
+            batch = pending[:args.jobs]
+            del pending[:args.jobs]
+            for name in batch:
+                launch(name, nbatch, len(batch))
         done = [n for n, (p, _) in running.items() if p.poll() is not None]
         if not done:
             time.sleep(0.2)
