@@ -85,6 +85,40 @@ pub const CONFIG_PATH: &str = "/zookeeper/config";
 
 /// Which prior change records a failed multi puts back (`PrepRequestProcessor.getPendingChanges`
 /// plus `rollbackPendingChanges`).
+/// A `KeeperException` as Prep throws it: its code and the path it names (`getPath()`, null
+/// for session errors). Prep's INFO line prints both: "Error Path:<path> Error:<message>".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeeperError {
+    pub code: Code,
+    pub path: Option<String>,
+}
+
+impl KeeperError {
+    /// An exception without a path (`SessionExpiredException`, `SessionMovedException`, ...).
+    pub fn new(code: Code) -> Self {
+        KeeperError { code, path: None }
+    }
+
+    /// An exception about `path` (`NoNodeException(path)`, `NodeExistsException(path)`, ...).
+    pub fn at(code: Code, path: &str) -> Self {
+        KeeperError {
+            code,
+            path: Some(path.to_string()),
+        }
+    }
+
+    /// `KeeperException.getMessage()`: "KeeperErrorCode = <text>" and " for <path>" if any.
+    pub fn message(&self) -> String {
+        match &self.path {
+            Some(p) => format!(
+                "KeeperErrorCode = {} for {p}",
+                crate::codes::message(self.code)
+            ),
+            None => format!("KeeperErrorCode = {}", crate::codes::message(self.code)),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PendingChanges {
     /// 3.4.0-3.4.5: for each op's path, `getRecordForPath` (an outstanding record, or one built from
@@ -1074,7 +1108,7 @@ impl PrepState {
         session_id: SessionId,
         zxid: Zxid,
         op: &Op,
-    ) -> Result<Txn, Code> {
+    ) -> Result<Txn, KeeperError> {
         let rules = *tree.rules();
         match op {
             Op::Create {
@@ -1083,13 +1117,16 @@ impl PrepState {
                 ephemeral,
                 sequential,
             } => {
-                let (parent_path, _) = split_path(path).ok_or(BADARGUMENTS)?;
+                let (parent_path, _) =
+                    split_path(path).ok_or_else(|| KeeperError::at(BADARGUMENTS, path))?;
                 if path.contains('\0') {
-                    return Err(BADARGUMENTS);
+                    return Err(KeeperError::at(BADARGUMENTS, path));
                 }
-                let parent = self.get_record(tree, parent_path)?;
+                let parent = self
+                    .get_record(tree, parent_path)
+                    .map_err(|c| KeeperError::at(c, parent_path))?;
                 if rules.config_node && parent_path == CONFIG_PATH {
-                    return Err(NOAUTH);
+                    return Err(KeeperError::new(NOAUTH));
                 }
                 let pstat = parent.stat.unwrap_or_default();
                 let path = if *sequential {
@@ -1097,12 +1134,13 @@ impl PrepState {
                 } else {
                     path.clone()
                 };
-                validate_path(&path, rules.inclusive_char_ranges).map_err(|_| BADARGUMENTS)?;
+                validate_path(&path, rules.inclusive_char_ranges)
+                    .map_err(|_| KeeperError::at(BADARGUMENTS, &path))?;
                 if self.get_record(tree, &path).is_ok() {
-                    return Err(NODEEXISTS);
+                    return Err(KeeperError::at(NODEEXISTS, &path));
                 }
                 if rules.is_ephemeral_owner(pstat.ephemeral_owner) {
-                    return Err(NOCHILDRENFOREPHEMERALS);
+                    return Err(KeeperError::at(NOCHILDRENFOREPHEMERALS, &path));
                 }
                 let new_cversion = pstat.cversion.wrapping_add(1);
                 let owner = if *ephemeral { session_id } else { 0 };
@@ -1134,21 +1172,26 @@ impl PrepState {
                 })
             }
             Op::Delete { path, version } => {
-                let (parent_path, _) = split_path(path).ok_or(BADARGUMENTS)?;
+                let (parent_path, _) =
+                    split_path(path).ok_or_else(|| KeeperError::at(BADARGUMENTS, path))?;
                 if path.contains('\0') || tree.is_special_path(path) {
-                    return Err(BADARGUMENTS);
+                    return Err(KeeperError::at(BADARGUMENTS, path));
                 }
-                let parent = self.get_record(tree, parent_path)?;
+                let parent = self
+                    .get_record(tree, parent_path)
+                    .map_err(|c| KeeperError::at(c, parent_path))?;
                 if rules.config_node && parent_path == CONFIG_PATH {
-                    return Err(NOAUTH);
+                    return Err(KeeperError::new(NOAUTH));
                 }
-                let node = self.get_record(tree, path)?;
+                let node = self
+                    .get_record(tree, path)
+                    .map_err(|c| KeeperError::at(c, path))?;
                 let nstat = node.stat.unwrap_or_default();
                 if *version != -1 && nstat.version != *version {
-                    return Err(BADVERSION);
+                    return Err(KeeperError::at(BADVERSION, path));
                 }
                 if node.child_count > 0 {
-                    return Err(NOTEMPTY);
+                    return Err(KeeperError::at(NOTEMPTY, path));
                 }
                 let parent_rec = self.record(
                     zxid,
@@ -1167,15 +1210,18 @@ impl PrepState {
                 version,
             } => {
                 if rules.validate_update_paths {
-                    validate_path(path, rules.inclusive_char_ranges).map_err(|_| BADARGUMENTS)?;
+                    validate_path(path, rules.inclusive_char_ranges)
+                        .map_err(|_| KeeperError::at(BADARGUMENTS, path))?;
                 }
-                let node = self.get_record(tree, path)?;
+                let node = self
+                    .get_record(tree, path)
+                    .map_err(|c| KeeperError::at(c, path))?;
                 if rules.config_node && path == CONFIG_PATH {
-                    return Err(NOAUTH);
+                    return Err(KeeperError::new(NOAUTH));
                 }
                 let nstat = node.stat.unwrap_or_default();
                 if *version != -1 && nstat.version != *version {
-                    return Err(BADVERSION);
+                    return Err(KeeperError::at(BADVERSION, path));
                 }
                 let new_version = nstat.version.wrapping_add(1);
                 let rec = self.record(
@@ -1196,12 +1242,15 @@ impl PrepState {
             }
             Op::Check { path, version } => {
                 if rules.validate_update_paths {
-                    validate_path(path, rules.inclusive_char_ranges).map_err(|_| BADARGUMENTS)?;
+                    validate_path(path, rules.inclusive_char_ranges)
+                        .map_err(|_| KeeperError::at(BADARGUMENTS, path))?;
                 }
-                let node = self.get_record(tree, path)?;
+                let node = self
+                    .get_record(tree, path)
+                    .map_err(|c| KeeperError::at(c, path))?;
                 let nstat = node.stat.unwrap_or_default();
                 if *version != -1 && nstat.version != *version {
-                    return Err(BADVERSION);
+                    return Err(KeeperError::at(BADVERSION, path));
                 }
                 Ok(Txn::Check {
                     path: path.clone(),
@@ -1224,7 +1273,7 @@ impl PrepState {
         zxid: Zxid,
         ops: &[Op],
         session_error: Option<Code>,
-    ) -> (Txn, Option<Code>) {
+    ) -> (Txn, Option<KeeperError>) {
         let pending = self.pending_changes(tree, ops);
         let mut failed = None;
         let mut txns = Vec::with_capacity(ops.len());
@@ -1236,14 +1285,14 @@ impl PrepState {
                 continue;
             }
             let prepped = match session_error {
-                Some(code) if i == 0 => Err(code),
+                Some(code) if i == 0 => Err(KeeperError::new(code)),
                 _ => self.prep_op(tree, session_id, zxid, op),
             };
             match prepped {
                 Ok(txn) => txns.push(txn),
-                Err(code) => {
-                    failed = Some(code);
-                    txns.push(Txn::Error { code });
+                Err(e) => {
+                    txns.push(Txn::Error { code: e.code });
+                    failed = Some(e);
                     self.rollback(tree, zxid, &pending);
                 }
             }
@@ -1394,7 +1443,7 @@ mod tests {
             hdr.session_id = session;
             let txn = match self.prep.prep_op(&self.tree, session, hdr.zxid, &op) {
                 Ok(t) => t,
-                Err(code) => Txn::Error { code },
+                Err(e) => Txn::Error { code: e.code },
             };
             (hdr, txn)
         }
@@ -2178,7 +2227,7 @@ mod tests {
                 delete("/x", -1),
             ];
             let (txn, failed) = l.prep.prep_multi(&l.tree, S1, hdr.zxid, &ops, None);
-            assert_eq!(failed, Some(BADVERSION));
+            assert_eq!(failed, Some(KeeperError::at(BADVERSION, "/x")));
             let Txn::Multi(subs) = &txn else {
                 panic!("not a multi: {txn:?}");
             };
@@ -2221,7 +2270,7 @@ mod tests {
         let (txn, failed) = l
             .prep
             .prep_multi(&l.tree, S1, hdr.zxid, &ops, Some(SESSIONMOVED));
-        assert_eq!(failed, Some(SESSIONMOVED));
+        assert_eq!(failed, Some(KeeperError::new(SESSIONMOVED)));
         assert_eq!(
             txn,
             Txn::Multi(vec![
@@ -2267,7 +2316,7 @@ mod tests {
             hm.session_id = S1;
             let ops = [seq("/p/s-", false), delete("/nope", -1)];
             let (tm, failed) = l.prep.prep_multi(&l.tree, S1, hm.zxid, &ops, None);
-            assert_eq!(failed, Some(NONODE));
+            assert_eq!(failed, Some(KeeperError::at(NONODE, "/nope")));
             let (h2, t2) = l.prep(S1, seq("/p/s-", false));
             let Txn::Create { path, .. } = &t2 else {
                 panic!("{t2:?}");
@@ -2415,7 +2464,7 @@ mod tests {
                     }
                     _ => match l.prep.prep_op(&l.tree, session, hdr.zxid, &op) {
                         Ok(t) => t,
-                        Err(code) => Txn::Error { code },
+                        Err(e) => Txn::Error { code: e.code },
                     },
                 };
                 queue.push_back((hdr, txn));

@@ -20,7 +20,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::codes::{self, Code};
-use crate::datatree::{ApplyResult, DataTree, PrepState, TreeRules, Txn, TxnHeader, Zxid};
+use crate::datatree::{
+    ApplyResult, DataTree, KeeperError, Op, PrepState, TreeRules, Txn, TxnHeader, Zxid,
+};
 use crate::ids::{SessionId, check_password, generate_password, hex, seed_session_id};
 use crate::net::{ClientRequest, ConnId, ConnKind, DbImage, Msg, ReplyBody};
 use crate::profile::{EofLog, Level, Profile};
@@ -1674,8 +1676,8 @@ impl World {
                         session,
                         cxid,
                         zxid,
-                        "createSession",
-                        codes::SESSIONEXPIRED,
+                        &ClientRequest::CreateSession { timeout_ms },
+                        &KeeperError::new(codes::SESSIONEXPIRED),
                     );
                     Txn::Error {
                         code: codes::SESSIONEXPIRED,
@@ -1722,7 +1724,15 @@ impl World {
                         if let CheckError::Moved { .. } = e {
                             self.note_session_moved(s, session, req_type(&op), Some(zxid));
                         }
-                        self.log_user_error(s, session, cxid, zxid, req_type(&op), e.client_code());
+                        let logged = ClientRequest::Write(op.clone());
+                        self.log_user_error(
+                            s,
+                            session,
+                            cxid,
+                            zxid,
+                            &logged,
+                            &KeeperError::new(e.client_code()),
+                        );
                         Txn::Error {
                             code: e.client_code(),
                         }
@@ -1731,9 +1741,10 @@ impl World {
                         let srv = &mut self.servers[s];
                         match srv.prep.prep_op(&srv.tree, session, zxid, &op) {
                             Ok(t) => t,
-                            Err(code) => {
-                                self.log_user_error(s, session, cxid, zxid, req_type(&op), code);
-                                Txn::Error { code }
+                            Err(e) => {
+                                let logged = ClientRequest::Write(op.clone());
+                                self.log_user_error(s, session, cxid, zxid, &logged, &e);
+                                Txn::Error { code: e.code }
                             }
                         }
                     }
@@ -1757,8 +1768,9 @@ impl World {
                     srv.prep
                         .prep_multi(&srv.tree, session, zxid, &ops, session_error)
                 };
-                if let Some(code) = failed {
-                    self.log_user_error(s, session, cxid, zxid, "multi", code);
+                if let Some(e) = failed {
+                    let logged = ClientRequest::Multi(ops);
+                    self.log_user_error(s, session, cxid, zxid, &logged, &e);
                 }
                 let hdr = self.txn_header(s, session, cxid, zxid);
                 self.propose(s, hdr, txn, origin);
@@ -1808,21 +1820,26 @@ impl World {
         );
     }
 
+    /// Prep's INFO "Got user-level KeeperException when processing <Request.toString()> ...":
+    /// 3.4 through 3.5.4 log every user-level error; 3.5.5+ only codes above APIERROR (-100).
+    /// `req` is what `Request.toString` names and reads its `reqpath:` from.
     fn log_user_error(
         &mut self,
         s: usize,
         session: SessionId,
         cxid: i32,
         zxid: Zxid,
-        op: &str,
-        code: Code,
+        req: &ClientRequest,
+        err: &KeeperError,
     ) {
-        // 3.4 through 3.5.4 log every user-level KeeperException; 3.5.5+ only codes > -100.
-        if !self.profile.logs_user_level_session_moved && code <= codes::APIERROR {
+        if !self.profile.logs_user_level_session_moved && err.code <= codes::APIERROR {
             return;
         }
         let node = self.snode(s);
-        let op = op.to_string();
+        let (op, reqpath) = (req.type_name(), request_path_as_logged(req));
+        let multi = matches!(req, ClientRequest::Multi(_));
+        let error_path = err.path.clone().unwrap_or_else(|| "null".into());
+        let message = err.message();
         self.log(
             node,
             EventKind::Note,
@@ -1830,11 +1847,11 @@ impl World {
             "PrepRequestProcessor",
             move || {
                 format!(
-                    "Got user-level KeeperException when processing sessionid:{} type:{op} cxid:0x{:x} zxid:{} txntype:-1 reqpath:n/a Error Path:null Error:KeeperErrorCode = {}",
+                    "Got user-level KeeperException when processing sessionid:{} type:{op} cxid:0x{:x} zxid:{} txntype:-1 reqpath:{reqpath}{} Error Path:{error_path} Error:{message}",
                     hex(session),
                     cxid,
                     hex(zxid),
-                    codes::message(code)
+                    if multi { " aborting remaining multi ops." } else { "" },
                 )
             },
             || "Prep caught a KeeperException: the request becomes an error txn.".into(),
@@ -2610,4 +2627,47 @@ impl World {
 
 fn req_type(op: &crate::datatree::Op) -> &'static str {
     ClientRequest::Write(op.clone()).type_name()
+}
+
+/// The `reqpath:` of `Request.toString`: it reads a length-prefixed string from the start of
+/// the request's bytes. An ordinary request starts with its path. A multi starts with the first
+/// op's `MultiHeader` (type int, done bool, err int), so Java reads `type` bytes of the header
+/// as the "path": garbage, shown here as Java's `new String(bytes)` would decode it, with
+/// control characters escaped as `\uXXXX` so the log stays one line.
+fn request_path_as_logged(req: &ClientRequest) -> String {
+    let ops = match req {
+        ClientRequest::CreateSession { .. } | ClientRequest::CloseSession => return "n/a".into(),
+        ClientRequest::Multi(ops) => ops,
+        other => return other.path().unwrap_or("n/a").to_string(),
+    };
+    let Some(first) = ops.first() else {
+        return "n/a".to_string();
+    };
+    let (type_code, path, version) = match first {
+        Op::Create { path, .. } => (1usize, path, None),
+        Op::Delete { path, version } => (2, path, Some(*version)),
+        Op::SetData { path, version, .. } => (5, path, Some(*version)),
+        Op::Check { path, version } => (13, path, Some(*version)),
+    };
+    // After the type: done (false), err (-1), then the op's record: its path, then (delete,
+    // check) the version. Only a check's 13 bytes reach into the record.
+    let mut bytes = vec![0u8, 0xff, 0xff, 0xff, 0xff];
+    bytes.extend_from_slice(&(path.len() as u32).to_be_bytes());
+    bytes.extend_from_slice(path.as_bytes());
+    if let Some(v) = version {
+        bytes.extend_from_slice(&v.to_be_bytes());
+    }
+    let Some(read) = bytes.get(..type_code) else {
+        return "n/a".to_string();
+    };
+    String::from_utf8_lossy(read)
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{:04x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
