@@ -17,7 +17,7 @@ use zksim_web::components::app::VERSIONS;
 use zksim_web::state::{Action, Engine, Playground, Selection, Source};
 
 mod dom;
-use dom::{click, find, mount, settle, text};
+use dom::{click, find, mount_owned, settle, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -91,16 +91,17 @@ fn an_empty_ensemble_opens_for_every_version() {
 async fn every_empty_fragment_opens_an_ensemble_of_its_version() {
     for v in VERSIONS {
         set_hash(&format!("#empty={v}"));
-        let host = mount::<App>().await;
-        assert_eq!(count(&host, ".ensemble-svg .server"), 3, "#empty={v}");
-        assert_eq!(count(&host, ".ensemble-svg .client"), 3, "#empty={v}");
+        let app = mount_owned::<App>().await;
+        let host = &app.host;
+        assert_eq!(count(host, ".ensemble-svg .server"), 3, "#empty={v}");
+        assert_eq!(count(host, ".ensemble-svg .client"), 3, "#empty={v}");
         assert!(
-            text(&host, ".narration").contains(&format!("An empty ensemble ({v})")),
+            text(host, ".narration").contains(&format!("An empty ensemble ({v})")),
             "#empty={v}: {}",
-            text(&host, ".narration")
+            text(host, ".narration")
         );
         assert!(host.query_selector("[role=alert]").unwrap().is_none());
-        host.remove();
+        drop(app);
     }
     set_hash("");
 }
@@ -108,29 +109,30 @@ async fn every_empty_fragment_opens_an_ensemble_of_its_version() {
 #[wasm_bindgen_test]
 async fn the_start_empty_button_opens_every_version() {
     set_hash("");
-    let host = mount::<App>().await;
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
     for v in VERSIONS {
-        choose(&host, "select[aria-label='Version profile']", v).await;
-        click(&host, "button.start-empty").await;
-        assert_eq!(count(&host, ".ensemble-svg .server"), 3, "{v}");
+        choose(host, "select[aria-label='Version profile']", v).await;
+        click(host, "button.start-empty").await;
+        assert_eq!(count(host, ".ensemble-svg .server"), 3, "{v}");
         assert!(
-            text(&host, ".narration").contains(&format!("An empty ensemble ({v})")),
+            text(host, ".narration").contains(&format!("An empty ensemble ({v})")),
             "{v}"
         );
         // The servers start at 0 (the first stops are there); a few more and time moves.
         for _ in 0..30 {
-            if text(&host, ".clock .now") != "0.000 s" {
+            if text(host, ".clock .now") != "0.000 s" {
                 break;
             }
-            click(&host, "button[aria-label='Next interesting event']").await;
+            click(host, "button[aria-label='Next interesting event']").await;
         }
         assert_ne!(
-            text(&host, ".clock .now"),
+            text(host, ".clock .now"),
             "0.000 s",
             "{v}: time did not move"
         );
     }
-    host.remove();
+    drop(app);
     set_hash("");
 }
 
@@ -139,9 +141,10 @@ async fn the_start_empty_button_opens_every_version() {
 #[wasm_bindgen_test]
 async fn a_panic_becomes_a_banner_and_the_page_stays() {
     set_hash("");
-    let host = mount::<App>().await;
-    click(&host, "button[aria-label='Next interesting event']").await;
-    let at = text(&host, ".clock .now");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    click(host, "button[aria-label='Next interesting event']").await;
+    let at = text(host, ".clock .now");
     zksim_web::panic::show("index out of bounds: the len is 3 but the index is 7");
     let doc = web_sys::window().unwrap().document().unwrap();
     let banner = doc
@@ -152,13 +155,13 @@ async fn a_panic_becomes_a_banner_and_the_page_stays() {
     assert!(said.contains("index out of bounds"), "{said}");
     assert!(said.contains("reload"), "{said}");
     // What was open is still there, at the same moment.
-    assert_eq!(count(&host, ".ensemble-svg .server"), 5);
-    assert_eq!(text(&host, ".clock .now"), at);
+    assert_eq!(count(host, ".ensemble-svg .server"), 5);
+    assert_eq!(text(host, ".clock .now"), at);
     // A second panic updates the one banner.
     zksim_web::panic::show("again");
     assert_eq!(doc.query_selector_all("#panic-banner").unwrap().length(), 1);
     banner.remove();
-    host.remove();
+    drop(app);
 }
 
 // ----- 3. History across seeks -----
@@ -240,27 +243,25 @@ fn every_kind_of_seek_keeps_the_history_a_straight_play_has() {
 #[wasm_bindgen_test]
 async fn after_a_seek_to_the_end_the_views_still_show_what_happened() {
     set_hash("#story=session-life");
-    let host = mount::<App>().await;
-    scrub(&host, 20_000).await;
-    assert_eq!(text(&host, ".clock .now"), "20.000 s");
-    click(&host, "#tab-sequence").await;
-    let explain = text(&host, ".sequence .explain");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    scrub(host, 20_000).await;
+    assert_eq!(text(host, ".clock .now"), "20.000 s");
+    click(host, "#tab-sequence").await;
+    let explain = text(host, ".sequence .explain");
     assert!(!explain.starts_with("The last 0 "), "{explain}");
-    assert!(count(&host, ".seq-msg") > 10, "{explain}");
-    click(&host, "#tab-buckets").await;
+    assert!(count(host, ".seq-msg") > 10, "{explain}");
+    click(host, "#tab-buckets").await;
+    assert!(count(host, ".moves li") > 0, "no latest moves after a seek");
+    click(host, "#tab-log").await;
+    let lines = count(host, ".log-line");
+    scrub(host, 19_000).await;
     assert!(
-        count(&host, ".moves li") > 0,
-        "no latest moves after a seek"
-    );
-    click(&host, "#tab-log").await;
-    let lines = count(&host, ".log-line");
-    scrub(&host, 19_000).await;
-    assert!(
-        count(&host, ".log-line") >= lines.min(200),
+        count(host, ".log-line") >= lines.min(200),
         "the log lost lines"
     );
-    assert!(!text(&host, ".narration .just-happened").is_empty());
-    host.remove();
+    assert!(!text(host, ".narration .just-happened").is_empty());
+    drop(app);
     set_hash("");
 }
 
@@ -269,7 +270,8 @@ async fn after_a_seek_to_the_end_the_views_still_show_what_happened() {
 #[wasm_bindgen_test]
 async fn the_picker_shows_titles_by_theme_and_the_story_its_description() {
     set_hash("");
-    let host = mount::<App>().await;
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
     let groups = host.query_selector_all(".story-select optgroup").unwrap();
     assert!(groups.length() >= 4, "{} groups", groups.length());
     let options = host.query_selector_all(".story-select option").unwrap();
@@ -288,20 +290,20 @@ async fn the_picker_shows_titles_by_theme_and_the_story_its_description() {
         assert_eq!(o.parent_element().unwrap().tag_name(), "OPTGROUP");
     }
     // The description, open at t = 0, rendered (no markdown marks left).
-    let about = find(&host, ".about-story");
+    let about = find(host, ".about-story");
     assert!(about.has_attribute("open"));
-    let said = text(&host, ".about-story .story-description");
+    let said = text(host, ".about-story .story-description");
     assert!(said.contains("ZOOKEEPER-1622"), "{said}");
     assert!(said.contains("(currentTimeMillis << 24) >> 8"), "{said}");
     assert!(!said.contains('`'), "{said}");
-    assert_eq!(count(&host, ".about-story code"), 2);
+    assert_eq!(count(host, ".about-story code"), 2);
     // Later it is closed but still there.
-    while text(&host, ".clock .now") == "0.000 s" {
-        click(&host, "button[aria-label='Next interesting event']").await;
+    while text(host, ".clock .now") == "0.000 s" {
+        click(host, "button[aria-label='Next interesting event']").await;
     }
-    assert!(!find(&host, ".about-story").has_attribute("open"));
-    assert!(text(&host, ".about-story summary").contains("About this story"));
-    host.remove();
+    assert!(!find(host, ".about-story").has_attribute("open"));
+    assert!(text(host, ".about-story summary").contains("About this story"));
+    drop(app);
 }
 
 #[wasm_bindgen_test]
@@ -403,38 +405,39 @@ fn an_act_at_the_end_moves_the_end_so_it_can_play() {
 #[wasm_bindgen_test]
 async fn a_forked_story_says_so_and_another_story_can_be_undone() {
     set_hash("");
-    let host = mount::<App>().await;
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
     for _ in 0..4 {
-        click(&host, "button[aria-label='Next interesting event']").await;
+        click(host, "button[aria-label='Next interesting event']").await;
     }
     assert!(host.query_selector(".fork-note").unwrap().is_none());
-    choose(&host, "#act", "crash_server").await;
-    choose(&host, "#act-server", "3").await;
-    click(&host, ".palette button[type=submit]").await;
-    let note = text(&host, ".fork-note");
+    choose(host, "#act", "crash_server").await;
+    choose(host, "#act-server", "3").await;
+    click(host, ".palette button[type=submit]").await;
+    let note = text(host, ".fork-note");
     assert!(
         note.contains(
             "your changes to \u{201c}3.4.5: two servers mint the same session ID\u{201d}"
         ),
         "{note}"
     );
-    let at = text(&host, ".clock .now");
-    choose(&host, ".story-select", "session-life").await;
-    assert_eq!(text(&host, ".clock .now"), "0.000 s");
-    let banner = text(&host, ".banner");
+    let at = text(host, ".clock .now");
+    choose(host, ".story-select", "session-life").await;
+    assert_eq!(text(host, ".clock .now"), "0.000 s");
+    let banner = text(host, ".banner");
     assert!(banner.contains("set aside"), "{banner}");
-    click(&host, ".banner button.undo").await;
+    click(host, ".banner button.undo").await;
     assert_eq!(
-        find(&host, ".story-select")
+        find(host, ".story-select")
             .dyn_into::<HtmlSelectElement>()
             .unwrap()
             .value(),
         "collision-3.4.5"
     );
-    assert_eq!(text(&host, ".clock .now"), at);
-    assert!(text(&host, ".fork-note").contains("1 act"));
-    assert!(text(&host, ".ensemble-svg .server[data-server='3']").contains("down"));
-    host.remove();
+    assert_eq!(text(host, ".clock .now"), at);
+    assert!(text(host, ".fork-note").contains("1 act"));
+    assert!(text(host, ".ensemble-svg .server[data-server='3']").contains("down"));
+    drop(app);
     set_hash("");
 }
 
@@ -443,20 +446,21 @@ async fn a_forked_story_says_so_and_another_story_can_be_undone() {
 #[wasm_bindgen_test]
 async fn each_row_of_a_colliding_session_shows_its_own_minting_server() {
     set_hash("");
-    let host = mount::<App>().await;
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
     for _ in 0..60 {
-        click(&host, "button[aria-label='Next interesting event']").await;
-        if count(&host, ".session-row") >= 2 {
+        click(host, "button[aria-label='Next interesting event']").await;
+        if count(host, ".session-row") >= 2 {
             break;
         }
     }
-    assert_eq!(count(&host, ".session-row"), 2);
+    assert_eq!(count(host, ".session-row"), 2);
     let mut minted = vec![];
     for i in 1..=2 {
         let row = format!(".session-row:nth-child({i})");
-        let cell = text(&host, &format!("{row} td:nth-child(2)"));
-        click(&host, &row).await;
-        let details = text(&host, ".details");
+        let cell = text(host, &format!("{row} td:nth-child(2)"));
+        click(host, &row).await;
+        let details = text(host, ".details");
         assert!(
             details.contains(&format!("minted by{cell}")),
             "row {i} ({cell}): {details}"
@@ -464,7 +468,7 @@ async fn each_row_of_a_colliding_session_shows_its_own_minting_server() {
         minted.push(cell);
     }
     assert_ne!(minted[0], minted[1]);
-    host.remove();
+    drop(app);
 }
 
 #[wasm_bindgen_test]
@@ -537,15 +541,45 @@ fn events_acts_and_links_read_as_words() {
 #[wasm_bindgen_test]
 async fn the_details_of_events_and_messages_are_in_words() {
     set_hash("");
-    let host = mount::<App>().await;
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
     for _ in 0..8 {
-        click(&host, "button[aria-label='Next interesting event']").await;
-        let details = text(&host, ".details");
+        click(host, "button[aria-label='Next interesting event']").await;
+        let details = text(host, ".details");
         assert!(debug_free(&details), "{details}");
     }
-    click(&host, "#tab-log").await;
-    click(&host, ".log-line").await;
-    let details = text(&host, ".details");
+    click(host, "#tab-log").await;
+    click(host, ".log-line").await;
+    let details = text(host, ".details");
     assert!(debug_free(&details), "{details}");
-    host.remove();
+    drop(app);
+}
+
+// ----- the sequence diagram says what messages carry -----
+
+#[wasm_bindgen_test]
+async fn the_sequence_names_ops_and_result_codes_and_has_a_legend() {
+    set_hash("");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    scrub(host, 2_100).await;
+    click(host, "#tab-sequence").await;
+    let said = text(host, ".sequence-svg");
+    let tail: String = said
+        .chars()
+        .rev()
+        .take(1500)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(said.contains("multi → SessionMoved -118"), "{tail}");
+    assert!(said.contains("REQUEST multi"), "{said}");
+    assert!(said.contains("PROPOSAL multi"), "{said}");
+    let legend = text(host, ".seq-legend");
+    assert!(
+        legend.contains("in flight") && legend.contains("op → result code"),
+        "{legend}"
+    );
+    drop(app);
 }

@@ -44,8 +44,14 @@ pub fn Sequence(props: &Props) -> Html {
     let mut rows: Vec<Row> = Vec::new();
     let mut ops: BTreeMap<(Node, u64), String> = BTreeMap::new();
     let mut wanted: BTreeSet<(Node, u64)> = BTreeSet::new();
+    // What the client made of each reply: the op and the code it reports (a multi's header
+    // says 0 while its results carry the error).
+    let mut results: BTreeMap<(Node, u64), (String, i32)> = BTreeMap::new();
     let mut log = engine.log().rev();
     for e in log.by_ref() {
+        if let EventKind::OpDone { op, code, .. } = &e.kind {
+            results.insert((e.node.clone(), e.at_ms), (op.clone(), *code));
+        }
         if let EventKind::MessageSent { from, to, what, .. } = &e.kind {
             match *what {
                 "request" => {
@@ -159,7 +165,13 @@ pub fn Sequence(props: &Props) -> Html {
                 d.emit(Action::Select(Some(Selection::Message(id))));
             })
         };
-        let label = label(r, &ops);
+        let label = match (r.what, r.done_ms) {
+            ("reply", Some(t)) => match results.get(&(r.to.clone(), t)) {
+                Some((op, code)) => format!("{op} → {}", code_label(*code)),
+                None => label(r, &ops),
+            },
+            _ => label(r, &ops),
+        };
         let title = format!(
             "{} {} → {}: {}{}",
             secs(r.sent_ms),

@@ -43,3 +43,35 @@ pub async fn click(host: &Element, selector: &str) {
     find(host, selector).dispatch_event(&event).unwrap();
     settle().await;
 }
+
+/// A mounted app that is unmounted (its timers, listeners and effects stopped) and removed from
+/// the page when dropped, so that apps of earlier tests do not compete with the next one.
+pub struct Mounted<C: yew::BaseComponent> {
+    pub host: Element,
+    handle: Option<yew::AppHandle<C>>,
+}
+
+impl<C: yew::BaseComponent> Drop for Mounted<C> {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.destroy();
+        }
+        self.host.remove();
+    }
+}
+
+/// Like [`mount`], keeping the app's handle.
+pub async fn mount_owned<C>() -> Mounted<C>
+where
+    C: yew::BaseComponent<Properties = ()>,
+{
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    let handle = yew::Renderer::<C>::with_root(host.clone()).render();
+    settle().await;
+    Mounted {
+        host,
+        handle: Some(handle),
+    }
+}
