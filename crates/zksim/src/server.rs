@@ -1836,7 +1836,7 @@ impl World {
             return;
         }
         let node = self.snode(s);
-        let (op, reqpath) = (req.type_name(), request_path_as_logged(req));
+        let (op, reqpath) = (req.type_name(), reqpath_at_prep(req, err));
         let multi = matches!(req, ClientRequest::Multi(_));
         let error_path = err.path.clone().unwrap_or_else(|| "null".into());
         let message = err.message();
@@ -2629,45 +2629,17 @@ fn req_type(op: &crate::datatree::Op) -> &'static str {
     ClientRequest::Write(op.clone()).type_name()
 }
 
-/// The `reqpath:` of `Request.toString`: it reads a length-prefixed string from the start of
-/// the request's bytes. An ordinary request starts with its path. A multi starts with the first
-/// op's `MultiHeader` (type int, done bool, err int), so Java reads `type` bytes of the header
-/// as the "path": garbage, shown here as Java's `new String(bytes)` would decode it, with
-/// control characters escaped as `\uXXXX` so the log stays one line.
-fn request_path_as_logged(req: &ClientRequest) -> String {
-    let ops = match req {
-        ClientRequest::CreateSession { .. } | ClientRequest::CloseSession => return "n/a".into(),
-        ClientRequest::Multi(ops) => ops,
-        other => return other.path().unwrap_or("n/a").to_string(),
-    };
-    let Some(first) = ops.first() else {
-        return "n/a".to_string();
-    };
-    let (type_code, path, version) = match first {
-        Op::Create { path, .. } => (1usize, path, None),
-        Op::Delete { path, version } => (2, path, Some(*version)),
-        Op::SetData { path, version, .. } => (5, path, Some(*version)),
-        Op::Check { path, version } => (13, path, Some(*version)),
-    };
-    // After the type: done (false), err (-1), then the op's record: its path, then (delete,
-    // check) the version. Only a check's 13 bytes reach into the record.
-    let mut bytes = vec![0u8, 0xff, 0xff, 0xff, 0xff];
-    bytes.extend_from_slice(&(path.len() as u32).to_be_bytes());
-    bytes.extend_from_slice(path.as_bytes());
-    if let Some(v) = version {
-        bytes.extend_from_slice(&v.to_be_bytes());
+/// The `reqpath:` of `Request.toString` on Prep's INFO line. It reads a length-prefixed string
+/// from the request's bytes only if at least 4 of them are still unread (`remaining() >= 4`).
+/// Prep deserialises a request before most of its checks, so by the time it logs, the bytes are
+/// read and the path is "n/a": a multi (deserialised whole before its loop), and every single-op
+/// error found after `byteBuffer2Record` (NoNode, NodeExists, BadVersion, ...). Only a
+/// `checkSession` failure, which 3.4's create/delete/setData run first, still sees the path.
+/// (Real 3.4.5-3.5.10 logs agree: `reqpath:/w ... Session moved` for a setData, `reqpath:n/a
+/// aborting remaining multi ops.` for a multi. From 3.5.5 Prep logs no API error at all.)
+fn reqpath_at_prep(req: &ClientRequest, err: &KeeperError) -> String {
+    match req {
+        ClientRequest::Write(op) if err.path.is_none() => op.path().to_string(),
+        _ => "n/a".to_string(),
     }
-    let Some(read) = bytes.get(..type_code) else {
-        return "n/a".to_string();
-    };
-    String::from_utf8_lossy(read)
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                format!("\\u{:04x}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
