@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::codes::{self, Code};
 use crate::datatree::{
-    ApplyResult, DataTree, KeeperError, Op, PrepState, TreeRules, Txn, TxnHeader, Zxid,
+    ApplyResult, DataTree, KeeperError, PrepState, TreeRules, Txn, TxnHeader, Zxid,
 };
 use crate::ids::{SessionId, check_password, generate_password, hex, seed_session_id};
 use crate::net::{ClientRequest, ConnId, ConnKind, DbImage, Msg, ReplyBody};
