@@ -5,17 +5,18 @@
 //! point (spec section 9), tagged with the node that prints it. [`TraceEvent::explain`] says in a
 //! sentence what happened and which Java method did it: teaching is the product.
 //!
-//! The trace hash folds every event's typed content into a 64-bit FNV-1a. The hasher normalises
-//! `usize`/`isize` to 64 bits, so the hash is the same natively and on wasm32.
+//! The trace hash folds every event's time, node and typed content into one 64-bit word
+//! ([`TraceHasher`]); what goes in is spelled out field by field ([`EventKind::fold`]), so the
+//! hash is the same natively and on wasm32, and with the next toolchain.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 use crate::codes::{self, Code};
 use crate::ids::{SessionId, hex};
 use crate::profile::Level;
 
 /// Who an event belongs to (whose log it would appear in).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Node {
     Server(u8),
     /// A client, by its index in the scenario's client list.
@@ -40,7 +41,7 @@ pub enum Category {
 }
 
 /// One typed change. Fields use units in their names; session IDs are Java longs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
     MessageSent {
         id: u64,
@@ -186,7 +187,7 @@ impl EventKind {
 }
 
 /// A log line as ZooKeeper prints it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogLine {
     pub level: Level,
     /// The Java class that logs it (simple name), as in log4j's `%c{1}`.
@@ -195,7 +196,7 @@ pub struct LogLine {
 }
 
 /// One entry of the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceEvent {
     pub seq: u64,
     pub at_ms: u64,
@@ -244,9 +245,15 @@ pub fn owner_text(
 }
 
 /// The trace hasher: a multiply-rotate hash over 64-bit words (in the style of FxHash), with
-/// `usize`/`isize` widened to 64 bits and byte strings read little-endian in 8-byte words, so
-/// the same events give the same hash natively and on wasm32. Not for adversarial input: it
-/// only has to tell two runs apart.
+/// byte strings read little-endian in 8-byte words, so the same events give the same hash
+/// natively and on wasm32. Not for adversarial input: it only has to tell two runs apart.
+///
+/// What it is fed is spelled out here ([`TraceHasher::str`], [`TraceHasher::tag`],
+/// [`EventKind::fold`]) rather than left to `#[derive(Hash)]` and `Hash for str`, whose byte
+/// feed std does not promise to keep: a link's trace hash and every entity's random stream must
+/// outlive the toolchain. The words are those the derives fed in Rust 1.95 (an enum's
+/// discriminant as an `isize`, a string's bytes then `0xff`, an `Option`'s tag then its value),
+/// so no hash pinned before the fold was spelled out has moved.
 #[derive(Clone, Debug)]
 pub struct TraceHasher(u64);
 
@@ -259,21 +266,58 @@ impl Default for TraceHasher {
 impl TraceHasher {
     const K: u64 = 0x517c_c1b7_2722_0a95;
 
+    /// Folds one 64-bit word: every integer, tag and flag is widened to one word.
     #[inline]
-    fn word(&mut self, w: u64) {
+    pub fn word(&mut self, w: u64) {
         self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
     }
-}
 
-impl Hasher for TraceHasher {
-    fn finish(&self) -> u64 {
-        // A final avalanche so that nearby states give unrelated hashes.
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    /// A variant's tag (its number in the fold, fixed forever once a hash depends on it).
+    #[inline]
+    pub fn tag(&mut self, n: u64) {
+        self.word(n);
     }
-    fn write(&mut self, bytes: &[u8]) {
+
+    /// An `i32` as its unsigned 32-bit pattern, zero-extended (as `write_i32` always fed it:
+    /// `-1` is `0xffff_ffff`, not `u64::MAX`).
+    #[inline]
+    pub fn i32(&mut self, i: i32) {
+        self.word(i as u32 as u64);
+    }
+
+    /// An `i64` as its two's-complement bit pattern.
+    #[inline]
+    pub fn i64(&mut self, i: i64) {
+        self.word(i as u64);
+    }
+
+    #[inline]
+    pub fn bool(&mut self, b: bool) {
+        self.word(b as u64);
+    }
+
+    /// `None` as tag 0; `Some(v)` as tag 1 then `v`.
+    #[inline]
+    pub fn opt_i64(&mut self, v: Option<i64>) {
+        match v {
+            None => self.tag(0),
+            Some(v) => {
+                self.tag(1);
+                self.i64(v);
+            }
+        }
+    }
+
+    /// A string: its UTF-8 bytes, then a `0xff` word as terminator (no UTF-8 byte is `0xff`,
+    /// so `("ab", "c")` and `("a", "bc")` fold differently).
+    pub fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+        self.word(0xff);
+    }
+
+    /// Raw bytes, 8 to a little-endian word; a short last word carries its length in its top
+    /// byte.
+    pub fn bytes(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut b = [0u8; 8];
@@ -286,6 +330,21 @@ impl Hasher for TraceHasher {
             b[..rest.len()].copy_from_slice(rest);
             self.word(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 56));
         }
+    }
+}
+
+/// As a `std::hash::Hasher` it keys the network's in-flight map by message id; there the exact
+/// feed does not matter, only its speed. `usize`/`isize` are widened to 64 bits.
+impl Hasher for TraceHasher {
+    fn finish(&self) -> u64 {
+        // A final avalanche so that nearby states give unrelated hashes.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.bytes(bytes);
     }
     fn write_u8(&mut self, i: u8) {
         self.word(i as u64);
@@ -300,10 +359,10 @@ impl Hasher for TraceHasher {
         self.word(i);
     }
     fn write_i32(&mut self, i: i32) {
-        self.word(i as u32 as u64);
+        self.i32(i);
     }
     fn write_i64(&mut self, i: i64) {
-        self.word(i as u64);
+        self.i64(i);
     }
     fn write_usize(&mut self, i: usize) {
         self.word(i as u64);
@@ -311,6 +370,197 @@ impl Hasher for TraceHasher {
     fn write_isize(&mut self, i: isize) {
         self.word(i as i64 as u64);
     }
+}
+
+impl Node {
+    /// Tag 0 a server (then its myid), 1 a client (then its index), 2 the network.
+    pub fn fold(&self, h: &mut TraceHasher) {
+        match *self {
+            Node::Server(id) => {
+                h.tag(0);
+                h.word(id as u64);
+            }
+            Node::Client(index) => {
+                h.tag(1);
+                h.word(index as u64);
+            }
+            Node::Network => h.tag(2),
+        }
+    }
+}
+
+impl EventKind {
+    /// Folds this event's typed content into the trace hash: its tag, then its fields in
+    /// declaration order. A new variant takes the next free tag (tags are the hash's, not the
+    /// declaration order's: never reuse or renumber one); a new field goes last in its arm.
+    pub fn fold(&self, h: &mut TraceHasher) {
+        use EventKind::*;
+        match self {
+            MessageSent { id, from, to, what } => {
+                h.tag(0);
+                message(h, *id, from, to, what);
+            }
+            MessageDelivered { id, from, to, what } => {
+                h.tag(1);
+                message(h, *id, from, to, what);
+            }
+            MessageDropped {
+                id,
+                from,
+                to,
+                what,
+                why,
+            } => {
+                h.tag(2);
+                message(h, *id, from, to, what);
+                h.str(why);
+            }
+            MessageHeld { id, from, to, what } => {
+                h.tag(3);
+                message(h, *id, from, to, what);
+            }
+            ServerRole { role, epoch } => {
+                h.tag(4);
+                h.str(role);
+                h.word(*epoch as u64);
+            }
+            TrackerSeeded {
+                next_session_id,
+                clock_ms,
+                leader,
+            } => {
+                h.tag(5);
+                h.i64(*next_session_id);
+                h.i64(*clock_ms);
+                h.bool(*leader);
+            }
+            SessionMinted {
+                session,
+                timeout_ms,
+            } => {
+                h.tag(6);
+                h.i64(*session);
+                h.i32(*timeout_ms);
+            }
+            SessionEstablished {
+                session,
+                timeout_ms,
+            } => {
+                h.tag(7);
+                h.i64(*session);
+                h.i32(*timeout_ms);
+            }
+            BucketMoved {
+                session,
+                from_ms,
+                to_ms,
+            } => {
+                h.tag(8);
+                h.i64(*session);
+                h.opt_i64(*from_ms);
+                h.i64(*to_ms);
+            }
+            BucketExpired {
+                bucket_ms,
+                sessions,
+            } => {
+                h.tag(9);
+                h.i64(*bucket_ms);
+                h.word(*sessions as u64);
+            }
+            SessionExpiring {
+                session,
+                timeout_ms,
+            } => {
+                h.tag(10);
+                h.i64(*session);
+                h.i32(*timeout_ms);
+            }
+            SessionClosed { session, zxid } => {
+                h.tag(11);
+                h.i64(*session);
+                h.i64(*zxid);
+            }
+            OwnerChanged {
+                session,
+                from,
+                to,
+                why,
+            } => {
+                h.tag(12);
+                h.i64(*session);
+                h.str(from);
+                h.str(to);
+                h.str(why);
+            }
+            Revalidate {
+                session,
+                timeout_ms,
+            } => {
+                h.tag(13);
+                h.i64(*session);
+                h.i32(*timeout_ms);
+            }
+            RevalidateAnswered { session, valid } => {
+                h.tag(14);
+                h.i64(*session);
+                h.bool(*valid);
+            }
+            SessionMoved { session, op } => {
+                h.tag(15);
+                h.i64(*session);
+                h.str(op);
+            }
+            ClientState { state } => {
+                h.tag(16);
+                h.str(state);
+            }
+            ClientEvent { event } => {
+                h.tag(17);
+                h.str(event);
+            }
+            OpDone { op, path, code } => {
+                h.tag(18);
+                h.str(op);
+                h.str(path);
+                h.i32(*code);
+            }
+            ZnodeCreated {
+                path,
+                zxid,
+                ephemeral_owner,
+            } => {
+                h.tag(19);
+                h.str(path);
+                h.i64(*zxid);
+                h.i64(*ephemeral_owner);
+            }
+            ZnodeChanged {
+                path,
+                zxid,
+                version,
+            } => {
+                h.tag(20);
+                h.str(path);
+                h.i64(*zxid);
+                h.i32(*version);
+            }
+            ZnodeDeleted { path, zxid } => {
+                h.tag(21);
+                h.str(path);
+                h.i64(*zxid);
+            }
+            Note => h.tag(22),
+        }
+    }
+}
+
+/// The fields the four message events share, in their order.
+fn message(h: &mut TraceHasher, id: u64, from: &Node, to: &Node, what: &str) {
+    h.word(id);
+    from.fold(h);
+    to.fold(h);
+    h.str(what);
 }
 
 /// Where trace events go: kept (for the UI and `--log`), or only hashed (for benchmarks).
@@ -352,9 +602,9 @@ impl Trace {
         kind: EventKind,
         render: impl FnOnce(&EventKind) -> (Option<LogLine>, String),
     ) {
-        at_ms.hash(&mut self.hasher);
-        node.hash(&mut self.hasher);
-        kind.hash(&mut self.hasher);
+        self.hasher.word(at_ms);
+        node.fold(&mut self.hasher);
+        kind.fold(&mut self.hasher);
         let seq = self.count;
         self.count += 1;
         if self.keep {
