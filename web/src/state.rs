@@ -651,6 +651,14 @@ impl Engine {
                     .min(Limits::BROWSER.until_ms_max)
             })
             .filter(|t| *t > until);
+        if now >= until && extend_to.is_none() {
+            return Err(format!(
+                "{}: this is the end of the timeline, and it cannot go past {}, so nothing done \
+                 now could play out.",
+                plain::act_label(&kind),
+                crate::fmt::secs(Limits::BROWSER.until_ms_max)
+            ));
+        }
         // What the history holds beyond now was the old future.
         self.history.truncate(self.world.trace().len());
         let what = kind.clone();
