@@ -727,6 +727,7 @@ impl World {
     pub(crate) fn tracker_wake(&mut self, s: usize) {
         let clock = self.tracker_clock_ms(s);
         let node = self.snode(s);
+        let mut expired = Vec::new();
         while let Some(bucket) = self.servers[s]
             .tracker
             .as_mut()
@@ -752,12 +753,20 @@ impl World {
             );
             for id in bucket.sessions {
                 self.expire_session(s, id);
+                expired.push(id);
             }
+        }
+        // ZooKeeperServer.expire queued a closeSession for each on Prep's request queue; the
+        // PrepRequestProcessor thread takes them in that order once the tracker's loop has run
+        // (real logs show every "Expiring session" of a bucket before Prep's lines for them).
+        for id in expired {
+            self.leader_submit(s, Origin::Remote, id, 0, ClientRequest::CloseSession, None);
         }
         self.schedule_tracker_wake(s);
     }
 
-    /// `ZooKeeperServer.expire` then `close(id)`: a closeSession with no connection.
+    /// `ZooKeeperServer.expire`: the log line; its `close(id)` (a closeSession with no
+    /// connection) is submitted by the caller once the bucket's loop is done.
     fn expire_session(&mut self, s: usize, id: SessionId) {
         let timeout = self.servers[s]
             .tracker
@@ -791,7 +800,6 @@ impl World {
                     .into()
             },
         );
-        self.leader_submit(s, Origin::Remote, id, 0, ClientRequest::CloseSession, None);
     }
 
     /// The leader's ping loop, every tickTime/2 (`Leader.lead`).

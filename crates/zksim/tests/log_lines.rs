@@ -185,3 +185,39 @@ fn prep_user_level_keeper_exception_names_the_request_and_the_error_path() {
     assert!(l[1].contains("type:multi cxid:0x3 zxid:0x4 txntype:-1 reqpath:n/a aborting remaining multi ops. Error Path:/nope Error:KeeperErrorCode = NoNode for /nope"), "{l:#?}");
     assert!(run_it("3.5.10").is_empty());
 }
+
+#[test]
+fn a_bucket_expires_all_its_sessions_before_prep_closes_them() {
+    // SessionTrackerImpl.run marks and expires every session of the bucket on its own thread;
+    // each ZooKeeperServer.expire only queues a closeSession for the PrepRequestProcessor
+    // thread. Real 3.4.14 logs: "Expiring session A", "Expiring session B", then "Processed
+    // session termination" for A and B.
+    let w = run(json!({
+        "format": 1, "version": "3.4.14", "tick_ms": 200, "servers": [{"id": 1}],
+        "clients": [
+            {"name": "a", "servers": [1], "session_timeout_ms": 1000},
+            {"name": "b", "servers": [1], "session_timeout_ms": 1000}
+        ],
+        "actions": [
+            {"at_ms": 100, "do": "connect", "client": "a"},
+            {"at_ms": 110, "do": "connect", "client": "b"},
+            {"at_ms": 300, "do": "kill", "client": "a"},
+            {"at_ms": 300, "do": "kill", "client": "b"}
+        ],
+        "until_ms": 3000
+    }));
+    let l: Vec<String> = zksim::report::log_lines(&w)
+        .into_iter()
+        .filter(|x| x.contains("Expiring session") || x.contains("Processed session termination"))
+        .map(|x| {
+            x.split_once(" - ")
+                .unwrap()
+                .1
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(l, ["Expiring", "Expiring", "Processed", "Processed"]);
+}
