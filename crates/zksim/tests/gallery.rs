@@ -223,3 +223,35 @@ fn zookeeper_2774_a_wall_clock_step_keeps_a_dead_session_alive_before_3_4_11() {
     assert_eq!(codes(&r, "watcher"), vec![Some(NONODE)]);
     assert_eq!(r["sessions"][0]["state"], "expired");
 }
+
+#[test]
+fn every_beat_that_says_a_session_expires_is_at_its_expiry() {
+    // A beat that narrates an expiry in the present ("... expires", "Expiring session") sits at
+    // the instant the leader's expirer logs "Expiring session"; one that says it "would" or
+    // "will" expire is a forecast and is not checked.
+    for s in zksim::gallery::STORIES {
+        let sc = s.scenario().unwrap();
+        let w = zksim::report::run_scenario(&sc, None, true);
+        let expiring: Vec<u64> = w
+            .trace()
+            .events()
+            .iter()
+            .filter(|e| matches!(e.kind, zksim::trace::EventKind::SessionExpiring { .. }))
+            .map(|e| e.at_ms)
+            .collect();
+        for beat in &sc.narration {
+            let t = &beat.text;
+            let says = (t.contains(" expires") || t.contains("Expiring session"))
+                && !t.contains("would")
+                && !t.contains("will");
+            if says {
+                assert!(
+                    expiring.contains(&beat.at_ms),
+                    "{}: the beat at {} ms ({t:?}) narrates an expiry; the expirer ran at {expiring:?}",
+                    s.id,
+                    beat.at_ms
+                );
+            }
+        }
+    }
+}
