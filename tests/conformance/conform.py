@@ -1147,7 +1147,7 @@ def main():
                     help="a release (repeatable), `all` (the default: " + " ".join(DEFAULT_RELEASES)
                     + "), or debian-3.8.0")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("CONFORM_JOBS", "1")),
-                    help="releases run side by side (default 1, or $CONFORM_JOBS)")
+                    help="releases run side by side, in step (default 1, or $CONFORM_JOBS)")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # JSON of one Release: run it here
     ap.add_argument("--barrier", help=argparse.SUPPRESS)  # the side-by-side barrier's directory
     ap.add_argument("--peers", type=int, default=1, help=argparse.SUPPRESS)
