@@ -2,7 +2,51 @@
 //! gallery, the golden tests and the links never drift apart. The files live in
 //! `crates/zksim/gallery/`; each has a name, a description and narration for its key moments.
 
+use serde::Deserialize;
+
 use crate::scenario::{Limits, Scenario, ScenarioError};
+
+/// What the conformance suite found when it ran the stories on real releases:
+/// `gallery/conformance.json`, written by `tests/conformance` (which fails when the committed
+/// file is stale) and shown on the page beside each story.
+const CONFORMANCE_JSON: &str = include_str!("../gallery/conformance.json");
+
+/// One run of a story on one real release: how many of the suite's checks agreed.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ReleaseResult {
+    /// The real release (`3.4.5`, `3.8.4`, ...), servers and its own Java client.
+    pub release: String,
+    /// Checks made, and how many agreed (the rest are known differences, each with a reason in
+    /// the story's expect file).
+    pub checks: u32,
+    pub agreed: u32,
+}
+
+/// Whether a story was checked against a real release, and how it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Checked {
+    On(Vec<ReleaseResult>),
+    /// Why the conformance harness cannot drive this story on a real ensemble.
+    NotChecked(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConformanceFile {
+    /// 1; a reader of another format says so instead of guessing.
+    #[allow(dead_code)]
+    format: u32,
+    stories: std::collections::BTreeMap<String, StoryEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoryEntry {
+    #[serde(default)]
+    releases: Vec<ReleaseResult>,
+    #[serde(default)]
+    not_checked: Option<String>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Story {
@@ -15,6 +59,24 @@ pub struct Story {
 impl Story {
     pub fn scenario(&self) -> Result<Scenario, ScenarioError> {
         Scenario::from_json(self.json, &Limits::BROWSER)
+    }
+
+    /// The real releases this story was run on by the conformance suite, or why it was not.
+    pub fn checked(&self) -> Checked {
+        // The file is compiled in and a unit test reads it, so a parse error cannot ship; it
+        // is still answered in words rather than a panic (the page must never panic).
+        let file: ConformanceFile = match serde_json::from_str(CONFORMANCE_JSON) {
+            Ok(f) => f,
+            Err(e) => return Checked::NotChecked(format!("conformance.json: {e}")),
+        };
+        match file.stories.get(self.id) {
+            Some(e) if !e.releases.is_empty() => Checked::On(e.releases.clone()),
+            Some(StoryEntry {
+                not_checked: Some(why),
+                ..
+            }) => Checked::NotChecked(why.clone()),
+            _ => Checked::NotChecked("not run on a real release yet".into()),
+        }
     }
 }
 
@@ -97,6 +159,31 @@ mod tests {
             assert!(sc.name.is_some(), "{}", s.id);
             assert!(sc.description.is_some(), "{}", s.id);
             assert!(!sc.narration.is_empty(), "{}", s.id);
+        }
+    }
+
+    #[test]
+    fn the_conformance_results_name_only_gallery_stories() {
+        let file: ConformanceFile = serde_json::from_str(CONFORMANCE_JSON).unwrap();
+        assert_eq!(file.format, 1);
+        for (id, e) in &file.stories {
+            assert!(
+                story(id).is_some(),
+                "conformance.json names no story {id:?}"
+            );
+            assert!(
+                e.releases.is_empty() != e.not_checked.is_none(),
+                "{id}: either releases or not_checked"
+            );
+            for r in &e.releases {
+                assert!(r.agreed <= r.checks, "{id} on {}", r.release);
+            }
+        }
+        for s in STORIES {
+            match s.checked() {
+                Checked::On(rs) => assert!(!rs.is_empty()),
+                Checked::NotChecked(why) => assert!(!why.is_empty()),
+            }
         }
     }
 }
