@@ -7,9 +7,12 @@
 //! reaches the simulator, and it trusts nothing that comes through it.
 //!
 //! ```text
-//!   text ──► strict JSON parse ──► field-by-field check ──► Scenario ──► World
+//!   text ──► strict JSON parse ──► field-by-field read ──► Scenario ──► World
 //!            (depth ≤ 128,          (path of every error,     (every default
 //!             no duplicate keys)     limits, cross-refs)        resolved)
+//!                                     │ each action: its shape here, then
+//!                                     ▼ the one validator (check.rs)
+//!   ActionKind (World::apply) ──► Scenario::check_actions ──┘
 //!   Scenario ──► to_json / to_json_pretty ──► canonical text (from_json gives it back)
 //! ```
 //!
@@ -88,7 +91,7 @@
 //! in the order of the tables above. `from_json(to_json(s)) == s` for every scenario `from_json`
 //! returns.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -96,6 +99,9 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::profile::Version;
+
+mod check;
+use check::multi_ops_count;
 
 // ------------------------------------------------------------------------------------------------
 // The scenario
@@ -600,16 +606,7 @@ impl Scenario {
     pub fn from_json(text: &str, limits: &Limits) -> Result<Scenario, ScenarioError> {
         // Editors on some systems start a UTF-8 file with a byte order mark.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if text.len() > limits.json_bytes_max {
-            return err(
-                "json",
-                format!(
-                    "{} bytes, more than the {} this runtime reads",
-                    text.len(),
-                    limits.json_bytes_max
-                ),
-            );
-        }
+        check_json_bytes(text.len(), limits)?;
         let value = parse_strict(text)?;
         Reader { limits }.scenario(&value)
     }
@@ -1122,28 +1119,6 @@ impl<'v> Obj<'v> {
             None => err(&self.at(key), "required"),
         }
     }
-
-    fn data(&self, key: &str) -> R<String> {
-        let data = self.opt_str(key)?.unwrap_or("");
-        if data.len() > DATA_BYTES_MAX {
-            return err(
-                &self.at(key),
-                format!(
-                    "{} bytes, more than jute.maxbuffer ({DATA_BYTES_MAX})",
-                    data.len()
-                ),
-            );
-        }
-        Ok(data.to_string())
-    }
-
-    fn path(&self, key: &str, sequential: bool) -> R<String> {
-        let path = self.str(key)?;
-        match path_problem(path, sequential) {
-            Some(why) => err(&self.at(key), format!("{}: {why}", quote(path))),
-            None => Ok(path.to_string()),
-        }
-    }
 }
 
 /// What the action list knows while it is read.
@@ -1156,19 +1131,31 @@ struct Ctx<'s> {
     wall_ms: [i128; 256],
 }
 
-impl Ctx<'_> {
-    fn server(&self, v: &Value, path: &str) -> R<u8> {
-        match integer(v) {
-            Some(n @ 1..=255) if self.servers[n as usize] => Ok(n as u8),
-            Some(n @ 1..=255) => err(path, format!("no server with id {n}")),
-            Some(n) => err(path, format!("must be 1..=255, got {n}")),
-            None => err(
-                path,
-                format!("must be a server id (1..=255), got {}", show(v)),
-            ),
+impl<'s> Ctx<'s> {
+    /// What the actions of `scenario` start from: its servers, clients and wall clocks.
+    fn of(scenario: &'s Scenario) -> Ctx<'s> {
+        let mut ctx = Ctx {
+            servers: [false; 256],
+            clients: HashMap::with_capacity(scenario.clients.len()),
+            connected: vec![false; scenario.clients.len()],
+            wall_ms: [0; 256],
+        };
+        ctx.add_servers(&scenario.servers, scenario.epoch_ms);
+        for (i, c) in scenario.clients.iter().enumerate() {
+            ctx.clients.insert(&c.name, i);
         }
+        ctx
     }
 
+    fn add_servers(&mut self, servers: &[ServerSpec], epoch_ms: i64) {
+        for s in servers {
+            self.servers[usize::from(s.id)] = true;
+            self.wall_ms[usize::from(s.id)] = i128::from(epoch_ms) + i128::from(s.clock_offset_ms);
+        }
+    }
+}
+
+impl Ctx<'_> {
     fn client_index(&self, name: &str, path: &str) -> R<usize> {
         if let Some(&i) = self.clients.get(name) {
             return Ok(i);
@@ -1189,139 +1176,154 @@ impl Ctx<'_> {
         err(path, format!("no client named {}{hint}", quote(name)))
     }
 
-    /// A client that must already hold a handle.
-    fn connected_client(&self, obj: &Obj, key: &str) -> R<String> {
-        let name = obj.str(key)?;
-        let i = match self.clients.get(name) {
-            Some(&i) => i,
-            None => self.client_index(name, &obj.at(key))?,
-        };
-        if !self.connected.get(i).copied().unwrap_or(false) {
-            return err(
-                &obj.at(key),
-                format!(
-                    "{} has no handle yet (no connect before this action)",
-                    quote(name)
-                ),
-            );
-        }
-        Ok(name.to_string())
-    }
-
-    fn endpoint(&self, v: &Value, path: &str) -> R<Endpoint> {
-        let Value::String(s) = v else {
-            return err(
-                path,
-                format!(
-                    "must be an endpoint (\"s<myid>\" or a client name), got {}",
-                    show(v)
-                ),
-            );
-        };
-        match server_ref(s) {
-            Some(Ok(id)) if self.servers[usize::from(id)] => Ok(Endpoint::Server(id)),
-            Some(Ok(id)) => err(path, format!("no server s{id}")),
-            Some(Err(why)) => err(path, why),
-            None => {
-                self.client_index(s, path)?;
-                Ok(Endpoint::Client(s.clone()))
-            }
-        }
-    }
-
-    fn endpoint_field(&self, obj: &Obj, key: &str) -> R<Option<Endpoint>> {
-        obj.get(key)
-            .map(|v| self.endpoint(v, &obj.at(key)))
-            .transpose()
-    }
-
-    /// A non-empty list of distinct endpoints.
-    fn side(&self, obj: &Obj, key: &str) -> R<Option<Vec<Endpoint>>> {
-        let Some(items) = obj.opt_array(key)? else {
-            return Ok(None);
-        };
-        let path = obj.at(key);
-        if items.is_empty() {
-            return err(
-                &path,
-                "must not be empty (leave the field out to mean every endpoint)",
-            );
-        }
-        // A side can list every client (200,000 natively): no quadratic scans.
-        let mut seen = HashSet::with_capacity(items.len());
-        let mut out: Vec<Endpoint> = Vec::with_capacity(items.len());
-        for (i, v) in items.iter().enumerate() {
-            let p = index(&path, i);
-            let e = self.endpoint(v, &p)?;
-            if !seen.insert(e.clone()) {
-                return err(&p, format!("{e} is listed twice"));
-            }
-            out.push(e);
-        }
-        Ok(Some(out))
-    }
-
-    /// A non-empty list of distinct, existing server ids.
+    /// A list of server ids, read and then checked.
     fn server_list(&self, items: &[Value], path: &str) -> R<Vec<u8>> {
-        if items.is_empty() {
-            return err(path, "must list at least one server");
-        }
-        let mut seen = [false; 256];
-        let mut out = Vec::with_capacity(items.len().min(256));
-        for (i, v) in items.iter().enumerate() {
-            let p = index(path, i);
-            let id = self.server(v, &p)?;
-            if seen[usize::from(id)] {
-                return err(&p, format!("server {id} is listed twice"));
-            }
-            seen[usize::from(id)] = true;
-            out.push(id);
-        }
-        Ok(out)
-    }
-
-    fn message_kind(&self, obj: &Obj) -> R<Option<String>> {
-        let Some(kind) = obj.opt_str("kind")? else {
-            return Ok(None);
-        };
-        let ok = kind.len() <= MESSAGE_KIND_BYTES_MAX && crate::net::MESSAGE_KINDS.contains(&kind);
-        if !ok {
-            return err(
-                &obj.at("kind"),
-                format!(
-                    "{} is not a message kind name (one of {})",
-                    quote(kind),
-                    crate::net::MESSAGE_KINDS.join(", ")
-                ),
-            );
-        }
-        Ok(Some(kind.to_string()))
-    }
-
-    fn count(&self, obj: &Obj) -> R<Option<u32>> {
-        match obj.get("count") {
-            None => Ok(None),
-            Some(_) => obj.u32("count", 1, u32::MAX, None).map(Some),
-        }
-    }
-
-    /// `from` and `to` of a network rule: two different endpoints, not two clients.
-    fn link_ends(&self, obj: &Obj) -> R<(Endpoint, Endpoint)> {
-        let from = self.endpoint(obj.required("from")?, &obj.at("from"))?;
-        let to = self.endpoint(obj.required("to")?, &obj.at("to"))?;
-        check_link_ends(&from, &to, &obj.at("to"))?;
-        Ok((from, to))
+        let ids = server_ids(items, path)?;
+        self.check_server_list(&ids, path)?;
+        Ok(ids)
     }
 }
 
-fn check_link_ends(from: &Endpoint, to: &Endpoint, path: &str) -> R<()> {
-    if from == to {
-        return err(path, format!("from and to are both {from}"));
+// The shape of an action's fields: the JSON types, and what fits the Rust types. Whether a
+// server or a client exists, whether a path is a path, is the one validator's question
+// (`check.rs`), asked of the typed action.
+
+/// A server id as written: any integer a `u8` holds (0 is the validator's to refuse).
+fn server_id(v: &Value, path: &str) -> R<u8> {
+    match integer(v) {
+        Some(n @ 0..=255) => Ok(n as u8),
+        Some(n) => err(path, format!("must be 1..=255, got {n}")),
+        None => err(
+            path,
+            format!("must be a server id (1..=255), got {}", show(v)),
+        ),
     }
-    if matches!((from, to), (Endpoint::Client(_), Endpoint::Client(_))) {
+}
+
+fn server_ids(items: &[Value], path: &str) -> R<Vec<u8>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| server_id(v, &index(path, i)))
+        .collect()
+}
+
+/// An endpoint as written: `"s<myid>"` is a server, anything else a client's name.
+fn endpoint(v: &Value, path: &str) -> R<Endpoint> {
+    let Value::String(s) = v else {
         return err(
             path,
-            format!("no messages flow between two clients ({from} and {to})"),
+            format!(
+                "must be an endpoint (\"s<myid>\" or a client name), got {}",
+                show(v)
+            ),
+        );
+    };
+    match server_ref(s) {
+        Some(Ok(id)) => Ok(Endpoint::Server(id)),
+        Some(Err(why)) => err(path, why),
+        None => Ok(Endpoint::Client(s.clone())),
+    }
+}
+
+impl Obj<'_> {
+    fn endpoint(&self, key: &str) -> R<Option<Endpoint>> {
+        self.get(key)
+            .map(|v| endpoint(v, &self.at(key)))
+            .transpose()
+    }
+
+    fn required_endpoint(&self, key: &str) -> R<Endpoint> {
+        endpoint(self.required(key)?, &self.at(key))
+    }
+
+    /// A partition side as written: a list of endpoints.
+    fn side(&self, key: &str) -> R<Option<Vec<Endpoint>>> {
+        let Some(items) = self.opt_array(key)? else {
+            return Ok(None);
+        };
+        let path = self.at(key);
+        let side = items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| endpoint(v, &index(&path, i)))
+            .collect::<R<Vec<_>>>()?;
+        Ok(Some(side))
+    }
+
+    fn required_side(&self, key: &str) -> R<Vec<Endpoint>> {
+        match self.side(key)? {
+            Some(side) => Ok(side),
+            None => err(&self.at(key), "required"),
+        }
+    }
+
+    fn count(&self) -> R<Option<u32>> {
+        match self.get("count") {
+            None => Ok(None),
+            Some(_) => self.u32("count", 1, u32::MAX, None).map(Some),
+        }
+    }
+
+    fn kind(&self) -> R<Option<String>> {
+        Ok(self.opt_str("kind")?.map(str::to_string))
+    }
+
+    fn data_str(&self, key: &str) -> R<String> {
+        Ok(self.opt_str(key)?.unwrap_or("").to_string())
+    }
+
+    fn string(&self, key: &str) -> R<String> {
+        self.str(key).map(str::to_string)
+    }
+}
+
+/// The text's size, checked before parsing (a parsed value costs several times its text).
+fn check_json_bytes(bytes: usize, limits: &Limits) -> R<()> {
+    if bytes > limits.json_bytes_max {
+        return err(
+            "json",
+            format!(
+                "{bytes} bytes, more than the {} this runtime reads",
+                limits.json_bytes_max
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// An action's place in the timeline: in time order, none after a given `until_ms`.
+fn check_timeline(at_ms: u64, prev_ms: Option<u64>, until: Option<u64>, path: &str) -> R<()> {
+    if let Some(prev) = prev_ms
+        && at_ms < prev
+    {
+        return err(
+            &join(path, "at_ms"),
+            format!("actions must be in time order ({at_ms} < {prev})"),
+        );
+    }
+    if let Some(u) = until
+        && at_ms > u
+    {
+        return err(
+            &join(path, "at_ms"),
+            format!("after until_ms ({at_ms} > {u})"),
+        );
+    }
+    Ok(())
+}
+
+/// A defaulted `until_ms` must fit the runtime too.
+fn check_default_until(until_ms: u64, limits: &Limits) -> R<()> {
+    if until_ms > limits.until_ms_max {
+        return err(
+            "until_ms",
+            format!(
+                "the default (the last action + {}) is {until_ms}, past the limit of {} \
+                 here; give until_ms",
+                defaults::UNTIL_AFTER_LAST_ACTION_MS,
+                limits.until_ms_max
+            ),
         );
     }
     Ok(())
@@ -1479,27 +1481,14 @@ impl Reader<'_> {
             connected: Vec::new(),
             wall_ms: [0; 256],
         };
-        for s in &servers {
-            ctx.servers[usize::from(s.id)] = true;
-            ctx.wall_ms[usize::from(s.id)] = i128::from(epoch_ms) + i128::from(s.clock_offset_ms);
-        }
+        ctx.add_servers(&servers, epoch_ms);
         let clients = self.clients(&top, &mut ctx)?;
         let actions = self.actions(&top, &mut ctx, until_given)?;
         let until_ms = match until_given {
             Some(u) => u,
             None => {
                 let u = Scenario::default_until_ms(&actions);
-                if u > self.limits.until_ms_max {
-                    return err(
-                        "until_ms",
-                        format!(
-                            "the default (the last action + {}) is {u}, past the limit of {} \
-                             here; give until_ms",
-                            defaults::UNTIL_AFTER_LAST_ACTION_MS,
-                            self.limits.until_ms_max
-                        ),
-                    );
-                }
+                check_default_until(u, self.limits)?;
                 u
             }
         };
@@ -1643,25 +1632,7 @@ impl Reader<'_> {
         for (i, v) in items.iter().enumerate() {
             let path = index("actions", i);
             let action = self.action(v, &path, ctx)?;
-            if let Some(prev) = out.last()
-                && action.at_ms < prev.at_ms
-            {
-                return err(
-                    &join(&path, "at_ms"),
-                    format!(
-                        "actions must be in time order ({} < {})",
-                        action.at_ms, prev.at_ms
-                    ),
-                );
-            }
-            if let Some(u) = until
-                && action.at_ms > u
-            {
-                return err(
-                    &join(&path, "at_ms"),
-                    format!("after until_ms ({} > {u})", action.at_ms),
-                );
-            }
+            check_timeline(action.at_ms, out.last().map(|a| a.at_ms), until, &path)?;
             out.push(action);
         }
         Ok(out)
@@ -1689,114 +1660,79 @@ impl Reader<'_> {
         allowed.extend_from_slice(fields);
         o.only(&allowed, what)?;
         let at_ms = o.u64("at_ms", 0, self.limits.until_ms_max, None)?;
-        let server = |o: &Obj| ctx.server(o.required("server")?, &o.at("server"));
-        let kind = match what {
-            "start_server" => ActionKind::StartServer {
-                server: server(&o)?,
-            },
-            "crash_server" => ActionKind::CrashServer {
-                server: server(&o)?,
-            },
-            "connect" => {
-                let client_path = o.at("client");
-                let client = o.str("client")?;
-                let ci = ctx.client_index(client, &client_path)?;
-                let session_of = match o.opt_str("session_of")? {
+        let kind = self.action_kind(&o, what)?;
+        ctx.check_action(&kind, path, self.limits)?;
+        Ok(Action { at_ms, kind })
+    }
+
+    /// The typed action `do` names, from `o`'s fields as written (JSON types and what fits
+    /// the Rust types only; `check_action` judges the rest).
+    fn action_kind(&self, o: &Obj, what: &str) -> R<ActionKind> {
+        let server = |o: &Obj| server_id(o.required("server")?, &o.at("server"));
+        Ok(match what {
+            "start_server" => ActionKind::StartServer { server: server(o)? },
+            "crash_server" => ActionKind::CrashServer { server: server(o)? },
+            "connect" => ActionKind::Connect {
+                client: o.string("client")?,
+                session_of: o.opt_str("session_of")?.map(str::to_string),
+                servers: match o.opt_array("servers")? {
                     None => None,
-                    Some(other) => {
-                        let p = o.at("session_of");
-                        let oi = ctx.client_index(other, &p)?;
-                        if !ctx.connected.get(oi).copied().unwrap_or(false) {
-                            return err(
-                                &p,
-                                format!(
-                                    "{} has no session to reuse yet (no connect before this action)",
-                                    quote(other)
-                                ),
-                            );
-                        }
-                        Some(other.to_string())
-                    }
-                };
-                let servers = match o.opt_array("servers")? {
-                    None => None,
-                    Some(items) => Some(ctx.server_list(items, &o.at("servers"))?),
-                };
-                let password = match o.opt_str("password")? {
+                    Some(items) => Some(server_ids(items, &o.at("servers"))?),
+                },
+                password: match o.opt_str("password")? {
                     None => None,
                     Some(hex) => Some(parse_password(hex).ok_or_else(|| ScenarioError {
                         path: o.at("password"),
                         message: format!("expected 32 hex digits (16 bytes), got {}", quote(hex)),
                     })?),
-                };
-                if let Some(c) = ctx.connected.get_mut(ci) {
-                    *c = true;
-                }
-                ActionKind::Connect {
-                    client: client.to_string(),
-                    session_of,
-                    servers,
-                    password,
-                }
-            }
+                },
+            },
             "close" => ActionKind::Close {
-                client: ctx.connected_client(&o, "client")?,
+                client: o.string("client")?,
             },
             "kill" => ActionKind::Kill {
-                client: ctx.connected_client(&o, "client")?,
+                client: o.string("client")?,
             },
             "freeze" => ActionKind::Freeze {
-                client: ctx.connected_client(&o, "client")?,
+                client: o.string("client")?,
                 for_ms: o.u64("for_ms", 1, self.limits.until_ms_max, None)?,
             },
-            "create" => {
-                let client = ctx.connected_client(&o, "client")?;
-                let sequential = o.bool("sequential", false)?;
-                ActionKind::Create {
-                    client,
-                    path: o.path("path", sequential)?,
-                    data: o.data("data")?,
-                    ephemeral: o.bool("ephemeral", false)?,
-                    sequential,
-                }
-            }
+            "create" => ActionKind::Create {
+                client: o.string("client")?,
+                sequential: o.bool("sequential", false)?,
+                path: o.string("path")?,
+                data: o.data_str("data")?,
+                ephemeral: o.bool("ephemeral", false)?,
+            },
             "set_data" => ActionKind::SetData {
-                client: ctx.connected_client(&o, "client")?,
-                path: o.path("path", false)?,
-                data: o.data("data")?,
+                client: o.string("client")?,
+                path: o.string("path")?,
+                data: o.data_str("data")?,
                 version: o.version_field("version")?,
             },
             "delete" => ActionKind::Delete {
-                client: ctx.connected_client(&o, "client")?,
-                path: o.path("path", false)?,
+                client: o.string("client")?,
+                path: o.string("path")?,
                 version: o.version_field("version")?,
             },
             "exists" => ActionKind::Exists {
-                client: ctx.connected_client(&o, "client")?,
-                path: o.path("path", false)?,
+                client: o.string("client")?,
+                path: o.string("path")?,
             },
             "get_data" => ActionKind::GetData {
-                client: ctx.connected_client(&o, "client")?,
-                path: o.path("path", false)?,
+                client: o.string("client")?,
+                path: o.string("path")?,
             },
             "sync" => ActionKind::Sync {
-                client: ctx.connected_client(&o, "client")?,
-                path: o.path("path", false)?,
+                client: o.string("client")?,
+                path: o.string("path")?,
             },
             "multi" => {
-                let client = ctx.connected_client(&o, "client")?;
+                let client = o.string("client")?;
                 let items = o.array("ops")?;
                 let ops_path = o.at("ops");
-                if items.len() > self.limits.multi_ops_max {
-                    return err(
-                        &ops_path,
-                        format!(
-                            "{} ops, more than the {} this runtime takes in one multi",
-                            items.len(),
-                            self.limits.multi_ops_max
-                        ),
-                    );
-                }
+                // Before reading them: a limit on what is read at all.
+                multi_ops_count(items.len(), &ops_path, self.limits)?;
                 let ops = items
                     .iter()
                     .enumerate()
@@ -1804,11 +1740,11 @@ impl Reader<'_> {
                     .collect::<R<Vec<_>>>()?;
                 ActionKind::Multi { client, ops }
             }
-            "register" => {
-                let client = ctx.connected_client(&o, "client")?;
-                let path = o.path("path", false)?;
-                let data = o.data("data")?;
-                let style = match o.str("style")? {
+            "register" => ActionKind::Register {
+                client: o.string("client")?,
+                path: o.string("path")?,
+                data: o.data_str("data")?,
+                style: match o.str("style")? {
                     "exists-then-set" => RegisterStyle::ExistsThenSet,
                     "delete-then-create" => RegisterStyle::DeleteThenCreate,
                     other => {
@@ -1821,95 +1757,47 @@ impl Reader<'_> {
                             ),
                         );
                     }
-                };
-                ActionKind::Register {
-                    client,
-                    path,
-                    data,
-                    style,
-                }
-            }
-            "partition" => {
-                let a = match ctx.side(&o, "a")? {
-                    Some(a) => a,
-                    None => return err(&o.at("a"), "required"),
-                };
-                let b = match ctx.side(&o, "b")? {
-                    Some(b) => b,
-                    None => return err(&o.at("b"), "required"),
-                };
-                let in_a: HashSet<&Endpoint> = a.iter().collect();
-                if let Some((j, e)) = b.iter().enumerate().find(|(_, e)| in_a.contains(e)) {
-                    return err(
-                        &index(&o.at("b"), j),
-                        format!("{e} is on both sides of the partition"),
-                    );
-                }
-                ActionKind::Partition {
-                    a,
-                    b,
-                    one_way: o.bool("one_way", false)?,
-                }
-            }
-            "heal" => ActionKind::Heal {
-                a: ctx.side(&o, "a")?,
-                b: ctx.side(&o, "b")?,
+                },
             },
-            "clock_jump" => {
-                let server = server(&o)?;
-                let by_ms = o.i64("by_ms", -CLOCK_ABS_MAX_MS, CLOCK_ABS_MAX_MS, None)?;
-                let wall = &mut ctx.wall_ms[usize::from(server)];
-                *wall += i128::from(by_ms);
-                if wall.abs() > i128::from(CLOCK_ABS_MAX_MS) {
-                    return err(
-                        &o.at("by_ms"),
-                        format!(
-                            "puts s{server}'s wall clock at {wall} ms, beyond ±{CLOCK_ABS_MAX_MS}"
-                        ),
-                    );
-                }
-                ActionKind::ClockJump { server, by_ms }
-            }
-            "hold" => {
-                let (from, to) = ctx.link_ends(&o)?;
-                ActionKind::Hold {
-                    from,
-                    to,
-                    kind: ctx.message_kind(&o)?,
-                    count: ctx.count(&o)?,
-                }
-            }
-            "release" => {
-                let from = ctx.endpoint_field(&o, "from")?;
-                let to = ctx.endpoint_field(&o, "to")?;
-                if let (Some(f), Some(t)) = (&from, &to) {
-                    check_link_ends(f, t, &o.at("to"))?;
-                }
-                ActionKind::Release { from, to }
-            }
-            "drop" => {
-                let (from, to) = ctx.link_ends(&o)?;
-                ActionKind::Drop {
-                    from,
-                    to,
-                    kind: ctx.message_kind(&o)?,
-                    count: ctx.count(&o)?,
-                }
-            }
-            "delay" => {
-                let (from, to) = ctx.link_ends(&o)?;
-                ActionKind::Delay {
-                    from,
-                    to,
-                    kind: ctx.message_kind(&o)?,
-                    by_ms: o.u64("by_ms", 1, self.limits.until_ms_max, None)?,
-                    count: ctx.count(&o)?,
-                }
-            }
+            "partition" => ActionKind::Partition {
+                a: o.required_side("a")?,
+                b: o.required_side("b")?,
+                one_way: o.bool("one_way", false)?,
+            },
+            "heal" => ActionKind::Heal {
+                a: o.side("a")?,
+                b: o.side("b")?,
+            },
+            "clock_jump" => ActionKind::ClockJump {
+                server: server(o)?,
+                by_ms: o.i64("by_ms", -CLOCK_ABS_MAX_MS, CLOCK_ABS_MAX_MS, None)?,
+            },
+            "hold" => ActionKind::Hold {
+                from: o.required_endpoint("from")?,
+                to: o.required_endpoint("to")?,
+                kind: o.kind()?,
+                count: o.count()?,
+            },
+            "release" => ActionKind::Release {
+                from: o.endpoint("from")?,
+                to: o.endpoint("to")?,
+            },
+            "drop" => ActionKind::Drop {
+                from: o.required_endpoint("from")?,
+                to: o.required_endpoint("to")?,
+                kind: o.kind()?,
+                count: o.count()?,
+            },
+            "delay" => ActionKind::Delay {
+                from: o.required_endpoint("from")?,
+                to: o.required_endpoint("to")?,
+                kind: o.kind()?,
+                by_ms: o.u64("by_ms", 1, self.limits.until_ms_max, None)?,
+                count: o.count()?,
+            },
             // Every name in ACTIONS is matched above.
             other => return err(&o.at("do"), format!("unknown action {}", quote(other))),
-        };
-        Ok(Action { at_ms, kind })
+        })
     }
 
     fn narration(&self, top: &Obj, until_ms: u64) -> R<Vec<Narration>> {
@@ -1981,23 +1869,23 @@ fn multi_op(v: &Value, path: &str) -> R<MultiOp> {
         "create" => {
             let sequential = o.bool("sequential", false)?;
             MultiOp::Create {
-                path: o.path("path", sequential)?,
-                data: o.data("data")?,
+                path: o.string("path")?,
+                data: o.data_str("data")?,
                 ephemeral: o.bool("ephemeral", false)?,
                 sequential,
             }
         }
         "set_data" => MultiOp::SetData {
-            path: o.path("path", false)?,
-            data: o.data("data")?,
+            path: o.string("path")?,
+            data: o.data_str("data")?,
             version: o.version_field("version")?,
         },
         "delete" => MultiOp::Delete {
-            path: o.path("path", false)?,
+            path: o.string("path")?,
             version: o.version_field("version")?,
         },
         _ => MultiOp::Check {
-            path: o.path("path", false)?,
+            path: o.string("path")?,
             version: o.version_field("version")?,
         },
     })

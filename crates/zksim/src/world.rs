@@ -343,20 +343,23 @@ impl World {
     }
 
     /// Applies an action at the current virtual time and records it there, so what was built
-    /// by hand can be shared as a scenario and replays to the same trace. First everything due
-    /// at this millisecond runs (actions come last in a millisecond); then the action is checked
-    /// as part of the scenario it would make (within `limits`), so a link made of it opens.
+    /// by hand can be shared as a scenario and replays to the same trace. The action is checked
+    /// first, as part of the scenario it would make (within `limits`), by the validator files
+    /// and links go through (`Scenario::check_actions`), so a link made of it opens; a refused
+    /// action leaves the world as it was. Then everything due at this millisecond runs (actions
+    /// come last in a millisecond), and the action.
     pub fn apply_within(&mut self, kind: ActionKind, limits: &Limits) -> Result<(), ActionError> {
-        self.validate_action(&kind)?;
         let now = self.now_ms;
-        self.run_until(now);
         let action = Action { at_ms: now, kind };
+        // Where it goes: after every action due by now (they all run before it).
+        let at = self.actions.partition_point(|a| a.at_ms <= now);
         let mut candidate = self.to_scenario();
-        candidate.actions.insert(self.next_action, action.clone());
+        candidate.actions.insert(at, action.clone());
         candidate.until_ms = candidate.until_ms.max(now);
         candidate
-            .validate(limits)
+            .check_actions(limits)
             .map_err(|e| ActionError(e.to_string()))?;
+        self.run_until(now);
         self.actions.insert(self.next_action, action);
         let i = self.next_action;
         self.next_action += 1;
@@ -737,79 +740,6 @@ impl World {
     }
 
     // ----- actions -----
-
-    fn validate_action(&self, kind: &ActionKind) -> Result<(), ActionError> {
-        let server = |id: &u8| {
-            self.server_index(*id)
-                .map(|_| ())
-                .ok_or_else(|| ActionError(format!("no server with id {id}")))
-        };
-        let client = |name: &str| {
-            self.client_index(name)
-                .map(|_| ())
-                .ok_or_else(|| ActionError(format!("no client named {name:?}")))
-        };
-        // The limits the scenario format puts on files hold for actions applied by hand too.
-        const CLOCK_ABS_MAX_MS: i64 = crate::scenario::CLOCK_ABS_MAX_MS;
-        const WAIT_MS_MAX: u64 = 30 * 24 * 3_600_000;
-        match kind {
-            ActionKind::ClockJump { server: s, by_ms } => {
-                server(s)?;
-                let i = self.server_index(*s).unwrap_or(0);
-                let after = self.wall_ms(i) as i128 + *by_ms as i128;
-                if after.abs() > CLOCK_ABS_MAX_MS as i128 {
-                    return Err(ActionError(format!(
-                        "a jump of {by_ms} ms takes s{s}'s clock out of range (±2^53 ms)"
-                    )));
-                }
-                Ok(())
-            }
-            ActionKind::Freeze { for_ms, .. } | ActionKind::Delay { by_ms: for_ms, .. }
-                if *for_ms > WAIT_MS_MAX =>
-            {
-                Err(ActionError(format!(
-                    "{for_ms} ms is longer than the 30 days a run may last"
-                )))
-            }
-            ActionKind::StartServer { server: s } | ActionKind::CrashServer { server: s } => {
-                server(s)
-            }
-            ActionKind::Connect {
-                client: c,
-                session_of,
-                servers,
-                ..
-            } => {
-                client(c)?;
-                if let Some(o) = session_of {
-                    client(o)?;
-                }
-                for s in servers.iter().flatten() {
-                    server(s)?;
-                }
-                Ok(())
-            }
-            ActionKind::Close { client: c }
-            | ActionKind::Kill { client: c }
-            | ActionKind::Freeze { client: c, .. }
-            | ActionKind::Create { client: c, .. }
-            | ActionKind::SetData { client: c, .. }
-            | ActionKind::Delete { client: c, .. }
-            | ActionKind::Exists { client: c, .. }
-            | ActionKind::GetData { client: c, .. }
-            | ActionKind::Sync { client: c, .. }
-            | ActionKind::Multi { client: c, .. }
-            | ActionKind::Register { client: c, .. } => client(c),
-            ActionKind::Partition { a, b, .. } => {
-                for e in a.iter().chain(b) {
-                    self.endpoint_node(e)
-                        .ok_or_else(|| ActionError(format!("no endpoint {e:?}")))?;
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
 
     fn run_action(&mut self, i: usize) {
         let action = self.actions[i].clone();
