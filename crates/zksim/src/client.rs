@@ -237,9 +237,26 @@ impl Client {
     }
 }
 
+/// A server's address as the host provider holds it: `InetSocketAddress.toString` of a resolved
+/// 127.0.0.1, "localhost/127.0.0.1:<port>" (what real clients print here).
 fn server_addr(myid: u8) -> String {
-    format!("127.0.0.1/127.0.0.1:{}", 2180 + myid as u32)
+    format!("localhost/127.0.0.1:{}", 2180 + myid as u32)
 }
+
+/// The connected socket's remote address as 3.4's `getRemoteSocketAddress()` prints it: no
+/// host name ("/127.0.0.1:<port>"). 3.5+ print the host provider's address instead.
+fn socket_remote_addr(myid: u8) -> String {
+    format!("/127.0.0.1:{}", 2180 + myid as u32)
+}
+
+/// The client socket's own address (`getLocalSocketAddress()`); the server names the same
+/// connection by it.
+fn socket_local_addr(conn: ConnId) -> String {
+    crate::server::client_addr(conn)
+}
+
+/// The SASL part of "Opening socket connection": no JAAS configuration, as in these tests.
+const SASL_STATUS: &str = "Will not attempt to authenticate using SASL (unknown error)";
 
 impl World {
     fn cnode(&self, c: usize) -> Node {
@@ -841,14 +858,35 @@ impl World {
     fn open_socket(&mut self, c: usize, host: u8) {
         let node = self.cnode(c);
         let now = self.now_ms();
+        // logStartConnect: 3.4 and 3.5 append the SASL status; 3.6+ log it on a line of its own.
+        let separate_sasl = self.profile.client_logs_3_6;
         self.log(
             node.clone(),
             EventKind::Note,
             Level::Info,
             "ClientCnxn",
-            move || format!("Opening socket connection to server {}", server_addr(host)),
+            move || {
+                if separate_sasl {
+                    format!("Opening socket connection to server {}.", server_addr(host))
+                } else {
+                    format!(
+                        "Opening socket connection to server {}. {SASL_STATUS}",
+                        server_addr(host)
+                    )
+                }
+            },
             || "SendThread.startConnect picked the next host from StaticHostProvider.".into(),
         );
+        if separate_sasl {
+            self.log(
+                node.clone(),
+                EventKind::Note,
+                Level::Info,
+                "ClientCnxn",
+                || format!("SASL config status: {SASL_STATUS}"),
+                || "No JAAS configuration: the client connects without SASL.".into(),
+            );
+        }
         let conn = self
             .net
             .open(ConnKind::Client, node.clone(), Node::Server(host));
@@ -883,16 +921,25 @@ impl World {
                 }
                 let host = self.clients[c].server.unwrap_or(0);
                 let node = self.cnode(c);
+                let both_ends = self.profile.client_socket_lines_3_5;
+                let local = self.clients[c].conn.map(socket_local_addr).unwrap_or_default();
                 self.log(
                     node.clone(),
                     EventKind::Note,
                     Level::Info,
                     "ClientCnxn",
                     move || {
-                        format!(
-                            "Socket connection established to {}, initiating session",
-                            server_addr(host)
-                        )
+                        if both_ends {
+                            format!(
+                                "Socket connection established, initiating session, client: {local}, server: {}",
+                                server_addr(host)
+                            )
+                        } else {
+                            format!(
+                                "Socket connection established to {}, initiating session",
+                                socket_remote_addr(host)
+                            )
+                        }
                     },
                     || {
                         "primeConnection: the ConnectRequest goes first in the outgoing queue."
@@ -1029,25 +1076,22 @@ impl World {
         self.set_client_state(c, ClientState::Connected);
         let host = self.clients[c].server.unwrap_or(0);
         let modern = self.profile.client_logs_3_6;
+        let remote = if self.profile.client_socket_lines_3_5 {
+            server_addr(host)
+        } else {
+            socket_remote_addr(host)
+        };
         self.log(
             node,
             EventKind::Note,
             Level::Info,
             "ClientCnxn",
             move || {
-                if modern {
-                    format!(
-                        "Session establishment complete on server {}, session id = {}, negotiated timeout = {timeout_ms}",
-                        server_addr(host),
-                        hex(session_id)
-                    )
-                } else {
-                    format!(
-                        "Session establishment complete on server {}, sessionid = {}, negotiated timeout = {timeout_ms}",
-                        server_addr(host),
-                        hex(session_id)
-                    )
-                }
+                let label = if modern { "session id" } else { "sessionid" };
+                format!(
+                    "Session establishment complete on server {remote}, {label} = {}, negotiated timeout = {timeout_ms}",
+                    hex(session_id)
+                )
             },
             move || {
                 format!(

@@ -179,6 +179,10 @@ pub struct Profile {
     /// The send loop's TRACE line when it ends: 3.4 "SendThread exitedloop.", 3.5+ "SendThread
     /// exited loop for session: 0x...".
     pub send_thread_exit_names_session: bool,
+    /// 3.5+ client socket lines: "Socket connection established, initiating session, client:
+    /// <local>, server: <host/ip:port>", and the host provider's address where 3.4 printed the
+    /// socket's bare remote address ("/127.0.0.1:2181").
+    pub client_socket_lines_3_5: bool,
     /// The client's 3.6 log texts ("session id = 0x...", "Session 0x... for server ...,
     /// Closing socket connection. Attempting reconnect except it is a SessionExpiredException.").
     pub client_logs_3_6: bool,
@@ -211,6 +215,7 @@ pub static V3_4_5: Profile = Profile {
     unknown_session_internal: false,
     closed_event_after_loop: false,
     close_checked_after_reconnect_sleep: true,
+    client_socket_lines_3_5: false,
     send_thread_exit_names_session: false,
     commit_session_touches: true,
     logs_committing_global_session: false,
@@ -251,6 +256,7 @@ pub static V3_5_10: Profile = Profile {
     unknown_session_internal: true,
     closed_event_after_loop: true,
     close_checked_after_reconnect_sleep: false,
+    client_socket_lines_3_5: true,
     send_thread_exit_names_session: true,
     ..V3_4_14
 };

@@ -52,7 +52,7 @@ fn has(lines: &[String], want: &str) {
 #[test]
 fn client_catch_block_and_server_eof_lines_per_release() {
     const RETRY: &str = ", closing socket connection and attempting reconnect";
-    const ADDR: &str = "127.0.0.1/127.0.0.1:2181";
+    const ADDR: &str = "localhost/127.0.0.1:2181";
     let timed_out = |label: &str, sid: &str| {
         format!("Client session timed out, have not heard from server in 5396ms for {label} {sid}")
     };
@@ -220,4 +220,48 @@ fn a_bucket_expires_all_its_sessions_before_prep_closes_them() {
         })
         .collect();
     assert_eq!(l, ["Expiring", "Expiring", "Processed", "Processed"]);
+}
+
+#[test]
+fn client_socket_lines_per_release() {
+    // ClientCnxn.logStartConnect, primeConnection and onConnected at each tag: 3.4 prints the
+    // socket's bare remote address and appends the SASL status; 3.5 names both ends of the
+    // socket; 3.6 moves the SASL status to its own line and says "session id".
+    let (l, ..) = lines("3.4.6");
+    has(
+        &l,
+        "Opening socket connection to server localhost/127.0.0.1:2181. Will not attempt to authenticate using SASL (unknown error)",
+    );
+    has(
+        &l,
+        "Socket connection established to /127.0.0.1:2181, initiating session",
+    );
+    assert!(l.iter().any(|x| {
+        x.starts_with("Session establishment complete on server /127.0.0.1:2181, sessionid = 0x")
+    }));
+    let (l, ..) = lines("3.5.10");
+    has(
+        &l,
+        "Opening socket connection to server localhost/127.0.0.1:2181. Will not attempt to authenticate using SASL (unknown error)",
+    );
+    assert!(
+        l.iter().any(|x| x
+            .starts_with("Socket connection established, initiating session, client: /127.0.0.1:")
+            && x.ends_with(", server: localhost/127.0.0.1:2181"))
+    );
+    assert!(l.iter().any(|x| x.starts_with(
+        "Session establishment complete on server localhost/127.0.0.1:2181, sessionid = 0x"
+    )));
+    let (l, ..) = lines("3.6");
+    has(
+        &l,
+        "Opening socket connection to server localhost/127.0.0.1:2181.",
+    );
+    has(
+        &l,
+        "SASL config status: Will not attempt to authenticate using SASL (unknown error)",
+    );
+    assert!(l.iter().any(|x| x.starts_with(
+        "Session establishment complete on server localhost/127.0.0.1:2181, session id = 0x"
+    )));
 }
