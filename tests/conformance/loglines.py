@@ -22,6 +22,12 @@ import subprocess
 import sys
 from collections import OrderedDict, namedtuple
 
+
+def _load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 # ---------------------------------------------------------------------------------------------
 # Records
 
@@ -380,8 +386,8 @@ def harness_sessions(real_lines, real_report):
 def compare_dir(d, zksim=None, known=None):
     """Runs compare_server_logs for one logs/<run>/<release>/<scenario> dir. zksim: a binary to
     regenerate sim.log from scenario.json (else the stored sim.log). Returns (diffs, info)."""
-    real = json.load(open(os.path.join(d, "real.json")))
-    sim = json.load(open(os.path.join(d, "sim.json")))
+    real = _load(os.path.join(d, "real.json"))
+    sim = _load(os.path.join(d, "sim.json"))
     release = os.path.basename(os.path.dirname(os.path.abspath(d)))
     real_logs = {}
     for name in sorted(os.listdir(d)):
