@@ -9,7 +9,8 @@ the simulator documents as ascending).
     compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions, release,
                         known=None) -> list[Difference]
 
-CLI: python3 tests/conformance/loglines.py LOGDIR [LOGDIR ...] [--fresh ZKSIM] [--all]
+CLI: python3 tests/conformance/loglines.py LOGDIR [LOGDIR ...] [--fresh ZKSIM] [--known 'REGEX=>REASON']
+     [--seq] [--json]
      (LOGDIR = logs/<run>/<release>/<scenario>; prints the differences)
 
 python3 stdlib only.
@@ -295,13 +296,17 @@ def _known(known, real, sim):
 
 
 def compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions=(), release=None,
-                        known=None):
+                        known=None, real_until_ms=None, sim_until_ms=None):
     """real_logs: {myid: path of its server.log}; sim_log_path: zksim --log output;
     session_map: {real_id_hex: sim_id_hex}; ignore_sessions: real ids (hex) never compared
     (the harness's handles); release: the release name (the templates cover every release;
     kept for known patterns keyed by release by the caller); known: [(regex, reason), ...]
     matched against both texts of a difference (a match makes it known, not a failure).
-    Returns the Differences: per node and per session, the first differing line."""
+    real_until_ms (epoch ms, t0 + until_ms) / sim_until_ms (virtual ms, until_ms): lines after
+    the scenario's end are dropped (the driver's exit closes every socket still open; the
+    simulator stops at until_ms).
+    Returns the Differences: per node and per session, the first differing line (a known
+    difference where both sides have a line is reported and the comparison goes on past it)."""
     smap = {_canon(k): _canon(v) for k, v in session_map.items()}
     ignore = {_canon(s) for s in ignore_sessions}
     real_lines = []
@@ -309,6 +314,10 @@ def compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions=()
         if path and os.path.exists(path):
             real_lines.extend(extract(read_real_log(path, node=int(myid))))
     sim_lines = extract(read_sim_log(sim_log_path))
+    if real_until_ms is not None:
+        real_lines = [ln for ln in real_lines if ln.t * 1000.0 <= real_until_ms]
+    if sim_until_ms is not None:
+        sim_lines = [ln for ln in sim_lines if ln.t * 1000.0 <= sim_until_ms + 1e-6]
     nodes = {int(k) for k in real_logs}
     sim_lines = [ln for ln in sim_lines if ln.node in nodes]
     keep = set(v for k, v in smap.items() if k not in ignore)
@@ -325,7 +334,10 @@ def compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions=()
             a = r[i] if i < len(r) else None
             b = s[i] if i < len(s) else None
             if a != b:
-                diffs.append(Difference(key[0], key[1], i, a, b, _known(known, a, b), r, s))
+                k = _known(known, a, b)
+                diffs.append(Difference(key[0], key[1], i, a, b, k, r, s))
+                if k and a is not None and b is not None:
+                    continue  # a known substitution does not hide what follows it
                 break
     return diffs
 
@@ -405,7 +417,10 @@ def compare_dir(d, zksim=None, known=None):
     for p in real_logs.values():
         all_real.extend(extract(read_real_log(p)))
     ignore = harness_sessions(all_real, real)
-    diffs = compare_server_logs(real_logs, sim_log, smap, ignore, release, known)
+    end = real.get("end_ms") or sim.get("end_ms")
+    diffs = compare_server_logs(real_logs, sim_log, smap, ignore, release, known,
+                                real_until_ms=(real["t0"] + end) if end and "t0" in real else None,
+                                sim_until_ms=end)
     return diffs, {"release": release, "map": smap, "ignore": sorted(ignore), "sim_log": sim_log}
 
 
@@ -416,6 +431,8 @@ def main(argv):
     ap.add_argument("--fresh", metavar="ZKSIM", help="regenerate sim.log with this zksim binary")
     ap.add_argument("--json", action="store_true", help="print the differences as JSON")
     ap.add_argument("--seq", action="store_true", help="print both whole sequences of each difference")
+    ap.add_argument("--known", action="append", default=[], metavar="REGEX=>REASON",
+                    help="a known-difference pattern (repeatable)")
     a = ap.parse_args(argv)
     total = 0
     js = []
@@ -423,7 +440,8 @@ def main(argv):
         if not (os.path.exists(os.path.join(d, "real.json")) and os.path.exists(os.path.join(d, "sim.json"))):
             print("%s: no real.json/sim.json, skipped" % d)
             continue
-        diffs, info = compare_dir(d, a.fresh)
+        known = [tuple(k.split("=>", 1)) if "=>" in k else (k, k) for k in a.known]
+        diffs, info = compare_dir(d, a.fresh, known)
         total += len([x for x in diffs if not x.known])
         if a.json:
             js.append({"dir": d, "map": info["map"], "ignore": info["ignore"],
