@@ -18,11 +18,7 @@
 
 use std::collections::HashSet;
 
-use super::{
-    ActionKind, CLOCK_ABS_MAX_MS, Ctx, DATA_BYTES_MAX, Endpoint, Limits, MESSAGE_KIND_BYTES_MAX,
-    MultiOp, R, Scenario, ScenarioError, defaults, err, index, join, path_problem, quote,
-    server_ref,
-};
+use super::*;
 
 impl Ctx<'_> {
     /// Checks one action at `path` (`actions[3]`) and records what it changes for the actions
