@@ -189,7 +189,11 @@ def expiry_instants(d):
         for a in scen.get("actions", []):
             if a.get("do") == "kill" and a.get("client") == c["name"]:
                 sim_kill = a["at_ms"]
+        crash = [a["at_ms"] for a in scen.get("actions", [])
+                 if a.get("do") == "crash_server" and t_last <= a["at_ms"] <= E_obs]
         out.append({
+            "rearmed_after_crash_ms": crash[0] if crash else None,
+            "real_minus_sim_ms": None if E_sim is None else round(E_obs - E_sim),
             "client": c["name"], "session": sid, "sim_session": ssid, "timeout_ms": T, "tick_ms": tick,
             "mode": kill.get("server_mode"), "last_send_ms": t_last, "real_expiry_ms": round(E_obs),
             "spec_bucket_ms": [round(x) for x in cands], "matches": "later" if (not on_leader and best == cands[-1]
@@ -209,15 +213,23 @@ def expiry_instants(d):
 
 _SIM_EVENT = [
     (re.compile(r"Session establishment complete"), "SyncConnected"),
-    (re.compile(r"^Unable to reconnect to ZooKeeper service, session 0x[0-9a-f]+ has expired"), "Expired"),
-    (re.compile(r"attempting reconnect$|Client session timed out"), "Disconnected"),
+    (re.compile(r"^Unable to reconnect to ZooKeeper service, session 0x[0-9a-f]+ has expired(?:, closing socket connection)?$"), "Expired"),
+    (re.compile(r"attempting reconnect$|Client session timed out|Closing socket connection\. Attempting reconnect"),
+     "Disconnected"),
+    (re.compile(r"^Session: 0x[0-9a-f]+ closed$"), "Closed"),
 ]
+
+
+def _release_tuple(rel):
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", rel or "")
+    return tuple(int(x) for x in m.groups()) if m else (99, 0, 0)
 
 
 def event_times(d):
     """({client: [(scenario ms, event)]} real, from driver.out `ev` lines; the same from the sim
     log (sim.log of the dir, client lines: establishment complete -> SyncConnected, `has expired`
-    -> Expired, closing + attempting reconnect while connected -> Disconnected))."""
+    -> Expired, closing + attempting reconnect while connected -> Disconnected, `Session: 0x.. closed`
+    -> Closed on 3.5+, whose close() delivers KeeperState.Closed))."""
     real = _load(os.path.join(d, "real.json"))
     t0 = real["t0"]
     rv = {}
@@ -226,6 +238,8 @@ def event_times(d):
             p = line.rstrip("\n").split("\t")
             if len(p) >= 4 and p[1] == "ev":
                 rv.setdefault(p[2], []).append((int(p[0]) - t0, p[3]))
+    release = os.path.basename(os.path.dirname(os.path.abspath(d)))
+    closed_event = _release_tuple(release) >= (3, 5, 0)  # KeeperState.Closed is 3.5+
     sv = {}
     connected = {}
     sim_log = os.path.join(d, "sim.log")
@@ -236,13 +250,19 @@ def event_times(d):
             for rx, ev in _SIM_EVENT:
                 if rx.search(text):
                     if ev == "Disconnected":
-                        if not connected.get(who):
+                        if connected.get(who) is not True:
                             break
                         connected[who] = False
+                    elif ev == "Closed":
+                        connected[who] = False
+                        if not closed_event:
+                            break
                     elif ev == "SyncConnected":
                         connected[who] = True
-                    else:
-                        connected[who] = False
+                    else:  # Expired: once (3.4.14-3.5 print it twice, with and without ", closing ...")
+                        if connected.get(who) == "expired":
+                            break
+                        connected[who] = "expired"
                     sv.setdefault(who, []).append((t, ev))
                     break
     return rv, sv
@@ -285,6 +305,8 @@ def main(argv):
             print("  %4d ms  %s  %s" % (s, k, sorted(g[k])))
         return 0
     for d in a.dirs:
+        if not all(os.path.exists(os.path.join(d, n)) for n in ("real.json", "sim.json", "client.log")):
+            continue
         print("== %s" % d)
         real = _load(os.path.join(d, "real.json"))
         rp = ping_times(os.path.join(d, "client.log"))
@@ -302,7 +324,9 @@ def main(argv):
         for e in expiry_instants(d):
             print("  expiry %(client)s (%(mode)s, T=%(timeout_ms)s): real %(real_expiry_ms)s ms = last+"
                   "%(real_after_last_ms)s, spec %(spec_bucket_ms)s -> %(matches)s off %(off_ms)s; "
-                  "sim %(sim_expiry_ms)s (kill %(sim_kill_ms)s)" % e)
+                  "sim %(sim_expiry_ms)s (kill %(sim_kill_ms)s) real-sim %(real_minus_sim_ms)s" % e
+                  + ("; leader crashed at %s: re-armed at takeover, formula n/a" % e["rearmed_after_crash_ms"]
+                     if e["rearmed_after_crash_ms"] is not None else ""))
         for e in compare_events(d):
             if not e["ok"]:
                 print("  event %(client)s #%(i)d real %(real)s sim %(sim)s" % e)
