@@ -296,7 +296,7 @@ def _known(known, real, sim):
 
 
 def compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions=(), release=None,
-                        known=None, real_until_ms=None, sim_until_ms=None):
+                        known=None, real_until_ms=None, sim_until_ms=None, stats=None):
     """real_logs: {myid: path of its server.log}; sim_log_path: zksim --log output;
     session_map: {real_id_hex: sim_id_hex}; ignore_sessions: real ids (hex) never compared
     (the harness's handles); release: the release name (the templates cover every release;
@@ -304,7 +304,8 @@ def compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions=()
     matched against both texts of a difference (a match makes it known, not a failure).
     real_until_ms (epoch ms, t0 + until_ms) / sim_until_ms (virtual ms, until_ms): lines after
     the scenario's end are dropped (the driver's exit closes every socket still open; the
-    simulator stops at until_ms).
+    simulator stops at until_ms). stats: a dict, filled with the numbers of compared lines and
+    sequences (real_lines, sim_lines, sequences).
     Returns the Differences: per node and per session, the first differing line (a known
     difference where both sides have a line is reported and the comparison goes on past it)."""
     smap = {_canon(k): _canon(v) for k, v in session_map.items()}
@@ -325,6 +326,10 @@ def compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions=()
                           (_canon(ln.session) in smap and _canon(ln.session) not in ignore)],
                          smap, keep)
     sim_seq = sequences(sim_lines, None, keep)
+    if stats is not None:
+        stats["real_lines"] = sum(len(v) for v in real_seq.values())
+        stats["sim_lines"] = sum(len(v) for v in sim_seq.values())
+        stats["sequences"] = len(set(real_seq) | set(sim_seq))
     diffs = []
     keys = list(real_seq.keys()) + [k for k in sim_seq if k not in real_seq]
     keys.sort(key=lambda k: (k[0], k[1] or ""))
@@ -418,10 +423,12 @@ def compare_dir(d, zksim=None, known=None):
         all_real.extend(extract(read_real_log(p)))
     ignore = harness_sessions(all_real, real)
     end = real.get("end_ms") or sim.get("end_ms")
+    stats = {}
     diffs = compare_server_logs(real_logs, sim_log, smap, ignore, release, known,
                                 real_until_ms=(real["t0"] + end) if end and "t0" in real else None,
-                                sim_until_ms=end)
-    return diffs, {"release": release, "map": smap, "ignore": sorted(ignore), "sim_log": sim_log}
+                                sim_until_ms=end, stats=stats)
+    return diffs, {"release": release, "map": smap, "ignore": sorted(ignore), "sim_log": sim_log,
+                   "stats": stats}
 
 
 def main(argv):
@@ -447,8 +454,9 @@ def main(argv):
             js.append({"dir": d, "map": info["map"], "ignore": info["ignore"],
                        "differences": [x.as_dict() for x in diffs]})
             continue
-        print("%s: %d difference(s)  (map %s; ignored %s)" % (
-            d, len(diffs), ", ".join("%s->%s" % kv for kv in sorted(info["map"].items())),
+        print("%s: %d difference(s), %d known; %d real / %d sim lines in %d sequences  (map %s; ignored %s)" % (
+            d, len([x for x in diffs if not x.known]), len([x for x in diffs if x.known]),
+            info["stats"]["real_lines"], info["stats"]["sim_lines"], info["stats"]["sequences"], ", ".join("%s->%s" % kv for kv in sorted(info["map"].items())),
             ", ".join(info["ignore"]) or "-"))
         for x in diffs:
             print("  " + x.describe().replace("\n", "\n  "))
