@@ -147,6 +147,35 @@ class Compare(unittest.TestCase):
         # mapping each real id to itself: the sim's ids are different, so every sequence differs
         self.assertTrue(all(x.sim is None or x.real is None for x in diffs))
 
+    def test_until_cut_and_known_goes_on(self):
+        real = write(
+            "2026-12-02 06:53:33,755 [myid:3] - DEBUG [NIOWorkerThread-1:ZooKeeperServer@1468] - Client attempting to "
+            "establish new session: session = 0x300002fae2e0000, zxid = 0x0, timeout = 1000, address = /127.0.0.1:50242\n"
+            "2026-12-02 06:53:33,841 [myid:3] - DEBUG [CommitProcessor:3:ZooKeeperServer@1089] - Established session "
+            "0x300002fae2e0000 with negotiated timeout 1000 for client /127.0.0.1:50242\n"
+            "2026-12-02 06:53:34,735 [myid:3] - INFO  [NIOWorkerThread-1:NIOServerCnxn@337] - Unable to read additional "
+            "data from client, it probably closed the socket: address = /127.0.0.1:50242, session = 0x300002fae2e0000\n")
+        sim = write(
+            "     1.003 [s3] DEBUG ZooKeeperServer - Client attempting to establish new session: session = 0x0, zxid = 0x0, "
+            "timeout = 1000, address = /127.0.0.1:40003\n"
+            "     1.005 [s3] DEBUG ZooKeeperServer - Established session 0x300000000cd0000 with negotiated timeout 999 for "
+            "client /127.0.0.1:40003\n")
+        try:
+            m = {"0x300002fae2e0000": "0x300000000cd0000"}
+            t_end = loglines.read_real_log(real)[1].t * 1000 + 1  # just after the Established line
+            known = [(r"session = 0x0,", "0x0")]
+            d = loglines.compare_server_logs({3: real}, sim, m, (), "3.7.2", known, real_until_ms=t_end,
+                                             sim_until_ms=2000)
+            # the known substitution at line 0 is reported, and the timeout difference at line 1 still shows
+            self.assertEqual([(x.index, x.known) for x in d], [(0, "0x0"), (1, None)])
+            self.assertIn("negotiated timeout 999", d[1].sim)
+            # without the cut, the eos line (the driver's exit) would be a third line
+            d = loglines.compare_server_logs({3: real}, sim, m, (), "3.7.2", known, sim_until_ms=2000)
+            self.assertEqual(len(d[1].real_seq), 3)
+        finally:
+            os.unlink(real)
+            os.unlink(sim)
+
 
 class SessionMap(unittest.TestCase):
     def test_collision_shares_sim_id(self):
