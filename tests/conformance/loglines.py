@@ -283,8 +283,25 @@ def sequences(lines, mapping=None, keep=None, drop=()):
             if keep is not None and key_sid not in keep:
                 continue
         text = _map_text(ln.norm, mapping)
-        seqs.setdefault((ln.node, key_sid), []).append("%s %s" % (ln.level, text))
-    return seqs
+        seqs.setdefault((ln.node, key_sid), []).append((ln.kind, "%s %s" % (ln.level, text)))
+    out = OrderedDict()
+    for key, seq in seqs.items():
+        out[key] = [t for _k, t in _unrace(seq)]
+    return out
+
+
+def _unrace(seq):
+    """The one thread race inside a session's own lines: 3.5+ log `Client attempting to establish
+    new session` on the NIO worker after createSession() has handed the request to the pipeline,
+    which may commit it (`Committing global session`, `Established session`) first (seen in
+    standalone and leader-attached sessions). The attempt is put back before them."""
+    seq = list(seq)
+    for i, (k, t) in enumerate(seq):
+        if k == "new-session":
+            j = next((n for n in range(i) if seq[n][0] in ("committing", "established")), None)
+            if j is not None and all(seq[n][0] in ("committing", "established") for n in range(j, i)):
+                seq.insert(j, seq.pop(i))
+    return seq
 
 
 def _known(known, real, sim):

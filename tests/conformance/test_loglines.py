@@ -176,6 +176,16 @@ class Compare(unittest.TestCase):
             os.unlink(real)
             os.unlink(sim)
 
+    def test_unrace_attempt_after_commit(self):
+        seq = [("committing", "INFO Committing global session 0x1"),
+               ("established", "DEBUG Established session 0x1 with negotiated timeout 1000 for client ADDR"),
+               ("new-session", "DEBUG Client attempting to establish new session: session = 0x1, ..."),
+               ("eos", "INFO Unable to read ...")]
+        self.assertEqual([k for k, _t in loglines._unrace(seq)], ["new-session", "committing", "established", "eos"])
+        # an attempt after other lines (a later connection) stays where it is
+        seq2 = [("closed", "x"), ("new-session", "y")]
+        self.assertEqual(loglines._unrace(seq2), seq2)
+
 
 class SessionMap(unittest.TestCase):
     def test_collision_shares_sim_id(self):
