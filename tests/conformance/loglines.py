@@ -9,7 +9,7 @@ the simulator documents as ascending).
     compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions, release,
                         known=None) -> list[Difference]
 
-CLI: python3 tests/conformance/loglines.py LOGDIR [LOGDIR ...] [--fresh ZKSIM] [--known 'REGEX=>REASON']
+CLI: python3 tests/conformance/loglines.py LOGDIR [LOGDIR ...] [--fresh ZKSIM | --stored] [--known 'REGEX=>REASON']
      [--seq] [--json]
      (LOGDIR = logs/<run>/<release>/<scenario>; prints the differences)
 
@@ -452,12 +452,20 @@ def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dirs", nargs="+", help="logs/<run>/<release>/<scenario> directories")
-    ap.add_argument("--fresh", metavar="ZKSIM", help="regenerate sim.log with this zksim binary")
+    ap.add_argument("--fresh", metavar="ZKSIM", help="regenerate sim.log with this zksim binary (default: "
+                    "$ZKSIM_BIN, else target/release/zksim of this checkout, when present)")
+    ap.add_argument("--stored", action="store_true", help="compare the dir's stored sim.log")
     ap.add_argument("--json", action="store_true", help="print the differences as JSON")
     ap.add_argument("--seq", action="store_true", help="print both whole sequences of each difference")
     ap.add_argument("--known", action="append", default=[], metavar="REGEX=>REASON",
                     help="a known-difference pattern (repeatable)")
     a = ap.parse_args(argv)
+    if not a.fresh and not a.stored:
+        for cand in (os.environ.get("ZKSIM_BIN"),
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "target", "release", "zksim")):
+            if cand and os.access(cand, os.X_OK):
+                a.fresh = cand
+                break
     total = 0
     js = []
     for d in a.dirs:
