@@ -39,7 +39,7 @@ use zksim::world::World;
 use crate::plain;
 
 /// The log on screen: the last this many events before now (the views show recent ones).
-pub const LOG_WINDOW: u64 = 20_000;
+pub const LOG_WINDOW: u64 = 5_000;
 /// Events the history keeps at most (the log window and what was computed around it).
 pub const HISTORY_MAX: usize = 60_000;
 /// An act closer than this to the end of the timeline moves the end, so that what it causes
@@ -411,6 +411,7 @@ impl Engine {
             return;
         };
         let mut w = cp.world.clone();
+        w.set_keep_trace(true);
         let mut fresh = History::starting_at(cp.seq);
         while w.trace().len() < to && w.step() {
             if w.trace().events().len() >= 4096 {
@@ -479,6 +480,8 @@ impl Engine {
             .map(|(_, cp)| cp.clone());
         if let Some(cp) = restore {
             self.world = cp.world;
+            // A checkpoint of the precompute may only hash; the live world keeps its events.
+            self.world.set_keep_trace(true);
         }
         self.advance(t_ms, u64::MAX);
         // The history is by seq, not cut at the checkpoint: what happened before it is still
@@ -613,6 +616,11 @@ impl Engine {
             }
         }
         self.trim();
+        // Once the history cannot take the precompute's events (full, or a hole before them),
+        // it only needs checkpoints: hash, do not format.
+        if self.history.end() < shadow.trace().len() {
+            shadow.set_keep_trace(false);
+        }
         let more = shadow.now_ms() < until;
         if more {
             self.shadow = Some(shadow);

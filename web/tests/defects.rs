@@ -17,7 +17,7 @@ use zksim_web::components::app::VERSIONS;
 use zksim_web::state::{Action, Engine, Playground, Selection, Source};
 
 mod dom;
-use dom::{click, find, mount_owned, settle, text};
+use dom::{click, find, mount_owned, settle, settle_until, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -114,6 +114,8 @@ async fn the_start_empty_button_opens_every_version() {
     for v in VERSIONS {
         choose(host, "select[aria-label='Version profile']", v).await;
         click(host, "button.start-empty").await;
+        let title = format!("An empty ensemble ({v})");
+        settle_until(|| text(host, ".narration").contains(&title)).await;
         assert_eq!(count(host, ".ensemble-svg .server"), 3, "{v}");
         assert!(
             text(host, ".narration").contains(&format!("An empty ensemble ({v})")),
@@ -412,6 +414,7 @@ async fn a_forked_story_says_so_and_another_story_can_be_undone() {
     }
     assert!(host.query_selector(".fork-note").unwrap().is_none());
     choose(host, "#act", "crash_server").await;
+    settle_until(|| count(host, "#act-server") == 1).await;
     choose(host, "#act-server", "3").await;
     click(host, ".palette button[type=submit]").await;
     let note = text(host, ".fork-note");
@@ -423,10 +426,12 @@ async fn a_forked_story_says_so_and_another_story_can_be_undone() {
     );
     let at = text(host, ".clock .now");
     choose(host, ".story-select", "session-life").await;
+    settle_until(|| count(host, ".banner button.undo") == 1).await;
     assert_eq!(text(host, ".clock .now"), "0.000 s");
     let banner = text(host, ".banner");
     assert!(banner.contains("set aside"), "{banner}");
     click(host, ".banner button.undo").await;
+    settle_until(|| count(host, ".ensemble-svg .server") == 5).await;
     assert_eq!(
         find(host, ".story-select")
             .dyn_into::<HtmlSelectElement>()

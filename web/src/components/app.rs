@@ -336,15 +336,22 @@ pub fn App() -> Html {
             version.set(e.target_unchecked_into::<HtmlSelectElement>().value())
         })
     };
+    let version_select = use_node_ref();
     let onempty = {
         let d = dispatch.clone();
         let loaded = loaded_hash.clone();
         let version = version.clone();
+        let select = version_select.clone();
         Callback::from(move |_| {
-            let hash = format!("#empty={}", *version);
+            // What the select shows now, even if its change has not rendered yet.
+            let v = select
+                .cast::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_else(|| (*version).clone());
+            let hash = format!("#empty={v}");
             push_hash(&hash);
             *loaded.borrow_mut() = hash;
-            d.emit(Action::Open(Box::new(Engine::empty(&version))));
+            d.emit(Action::Open(Box::new(Engine::empty(&v))));
         })
     };
     let onundo = {
@@ -501,16 +508,22 @@ pub fn App() -> Html {
             if engine.acts() == 1 { "" } else { "s" }
         ),
     });
-    let story_groups = crate::story::grouped().into_iter().map(|(theme, stories)| {
-        html! {
-            <optgroup label={theme}>
-                { for stories.into_iter().map(|s| html! {
-                    <option value={s.id} selected={current_story == s.id}
-                            title={crate::story::plain(&s.description)}>{ &s.title }</option>
-                }) }
-            </optgroup>
-        }
-    });
+    // The picker's options change only with the story: built once per story, not per frame.
+    let story_groups = (*use_memo(current_story, |current: &&'static str| {
+        let current = *current;
+        let groups = crate::story::grouped().into_iter().map(|(theme, stories)| {
+            html! {
+                <optgroup label={theme}>
+                    { for stories.into_iter().map(|s| html! {
+                        <option value={s.id} selected={current == s.id}
+                                title={crate::story::plain(&s.description)}>{ &s.title }</option>
+                    }) }
+                </optgroup>
+            }
+        });
+        html! { <>{ for groups }</> }
+    }))
+    .clone();
 
     html! {
         <div class="app" data-playing={playing.to_string()}>
@@ -525,14 +538,14 @@ pub fn App() -> Html {
                                 _ => "(empty ensemble)",
                             } }</option>
                         }
-                        { for story_groups }
+                        { story_groups }
                     </select>
                 </label>
                 if let Some(note) = &fork_note {
                     <span class="fork-note" role="status" title="Acts you did are part of what Share links to">{ "✎ " }{ note }</span>
                 }
                 <span class="field-inline">{ "or an empty ensemble of " }
-                    <select aria-label="Version profile" onchange={onversion}>
+                    <select aria-label="Version profile" onchange={onversion} ref={version_select}>
                         { for VERSIONS.iter().map(|v| html! {
                             <option value={*v} selected={*version == *v}>{ *v }</option>
                         }) }

@@ -75,3 +75,15 @@ where
         handle: Some(handle),
     }
 }
+
+/// Waits (up to two seconds) until `cond` holds: a render may wait behind a slice of the
+/// precompute in a debug build.
+pub async fn settle_until(cond: impl Fn() -> bool) -> bool {
+    for _ in 0..100 {
+        if cond() {
+            return true;
+        }
+        yew::platform::time::sleep(Duration::from_millis(20)).await;
+    }
+    cond()
+}
