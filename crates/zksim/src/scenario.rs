@@ -93,6 +93,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use crate::profile::Version;
 
 mod check;
@@ -150,22 +152,25 @@ pub struct Scenario {
 }
 
 /// One server of the ensemble.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ServerSpec {
     /// `myid`, 1..=255 (it becomes the high byte of the session IDs this server mints).
     pub id: u8,
     /// Added to `epoch_ms` for this server's wall clock, in ms (a server whose clock is off).
+    #[serde(skip_serializing_if = "is_zero")]
     pub clock_offset_ms: i64,
     /// This server's elapsed clock (`System.nanoTime() / 1e6`, roughly its uptime) at virtual
     /// time 0, in ms.
+    #[serde(skip_serializing_if = "is_zero")]
     pub uptime_ms: i64,
     /// When the server starts, in virtual ms; `None`: only a `start_server` action starts it.
     /// A time after `until_ms` is allowed: the server just never starts in that run.
+    #[serde(skip_serializing_if = "is_default_start")]
     pub start_ms: Option<u64>,
 }
 
 /// One client process.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClientSpec {
     /// The process's name: unique, 1..=64 bytes of `A-Za-z0-9-_.:`, never `s<digits>`.
     pub name: String,
@@ -178,7 +183,7 @@ pub struct ClientSpec {
 }
 
 /// A key moment for the gallery: a caption shown when the run reaches `at_ms`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Narration {
     /// When, in virtual ms.
     pub at_ms: u64,
@@ -187,18 +192,20 @@ pub struct Narration {
 }
 
 /// One step of the timeline.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Action {
     /// When it happens, in virtual ms. Ops are issued then and answered whenever the simulated
     /// system answers them.
     pub at_ms: u64,
-    /// What happens.
+    /// What happens (its `do` and fields sit beside `at_ms` in the JSON).
+    #[serde(flatten)]
     pub kind: ActionKind,
 }
 
 /// What an action does (the `do` field). Every `client` names a [`ClientSpec`], every `server`
 /// a [`ServerSpec`] id.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
 pub enum ActionKind {
     /// `start_server {server}`: the server starts (again: a restart keeps its data).
     StartServer { server: u8 },
@@ -209,10 +216,16 @@ pub enum ActionKind {
     /// is how a session is moved. `servers` replaces the client's connect string for this handle.
     Connect {
         client: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
         session_of: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         servers: Option<Vec<u8>>,
         /// Extension: the 16-byte password to send (32 hex digits in JSON) instead of the one
         /// the handle would use, to see a wrong password refused like an expired session.
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "password_hex"
+        )]
         password: Option<[u8; 16]>,
     },
     /// `close {client}`: graceful close of the session.
@@ -226,21 +239,27 @@ pub enum ActionKind {
     Create {
         client: String,
         path: String,
+        #[serde(skip_serializing_if = "str::is_empty")]
         data: String,
+        #[serde(skip_serializing_if = "is_false")]
         ephemeral: bool,
+        #[serde(skip_serializing_if = "is_false")]
         sequential: bool,
     },
     /// `set_data {client, path, data?, version?}`; `version` -1 (the default) matches any.
     SetData {
         client: String,
         path: String,
+        #[serde(skip_serializing_if = "str::is_empty")]
         data: String,
+        #[serde(skip_serializing_if = "is_any_version")]
         version: i32,
     },
     /// `delete {client, path, version?}`; `version` -1 (the default) matches any.
     Delete {
         client: String,
         path: String,
+        #[serde(skip_serializing_if = "is_any_version")]
         version: i32,
     },
     /// `exists {client, path}`.
@@ -257,6 +276,7 @@ pub enum ActionKind {
     Register {
         client: String,
         path: String,
+        #[serde(skip_serializing_if = "str::is_empty")]
         data: String,
         style: RegisterStyle,
     },
@@ -267,12 +287,15 @@ pub enum ActionKind {
     Partition {
         a: Vec<Endpoint>,
         b: Vec<Endpoint>,
+        #[serde(skip_serializing_if = "is_false")]
         one_way: bool,
     },
     /// `heal {a?, b?}`: ends the partitions between every endpoint of `a` and every endpoint of
     /// `b`, both ways; a side left out means every endpoint (no sides: heal all).
     Heal {
+        #[serde(skip_serializing_if = "Option::is_none")]
         a: Option<Vec<Endpoint>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         b: Option<Vec<Endpoint>>,
     },
     /// `clock_jump {server, by_ms}`: the server's wall clock jumps (its elapsed clock does not).
@@ -283,55 +306,71 @@ pub enum ActionKind {
     Hold {
         from: Endpoint,
         to: Endpoint,
+        #[serde(skip_serializing_if = "Option::is_none")]
         kind: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
     },
     /// Extension `release {from?, to?}`: the hold, drop and delay rules between `from` and `to`
     /// (a side left out: every endpoint) end, and their held messages go on, in the order they
     /// were sent.
     Release {
+        #[serde(skip_serializing_if = "Option::is_none")]
         from: Option<Endpoint>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         to: Option<Endpoint>,
     },
     /// Extension `drop {from, to, kind?, count?}`: matching messages are lost.
     Drop {
         from: Endpoint,
         to: Endpoint,
+        #[serde(skip_serializing_if = "Option::is_none")]
         kind: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
     },
     /// Extension `delay {from, to, kind?, by_ms, count?}`: matching messages take `by_ms` longer.
     Delay {
         from: Endpoint,
         to: Endpoint,
+        #[serde(skip_serializing_if = "Option::is_none")]
         kind: Option<String>,
         by_ms: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
     },
 }
 
 /// One op of a `multi` (`{"op": "create" | "set_data" | "delete" | "check", ...}`), with the
 /// fields and defaults of the action of the same name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum MultiOp {
     Create {
         path: String,
+        #[serde(skip_serializing_if = "str::is_empty")]
         data: String,
+        #[serde(skip_serializing_if = "is_false")]
         ephemeral: bool,
+        #[serde(skip_serializing_if = "is_false")]
         sequential: bool,
     },
     SetData {
         path: String,
+        #[serde(skip_serializing_if = "str::is_empty")]
         data: String,
+        #[serde(skip_serializing_if = "is_any_version")]
         version: i32,
     },
     Delete {
         path: String,
+        #[serde(skip_serializing_if = "is_any_version")]
         version: i32,
     },
     /// `Op.check(path, version)`: the transaction fails unless the node has this version.
     Check {
         path: String,
+        #[serde(skip_serializing_if = "is_any_version")]
         version: i32,
     },
 }

@@ -1,9 +1,149 @@
 //! Writing format v1 in its canonical form: compact for links, pretty (one action a line) for
 //! files. Keys go in the order of the format's tables; a field at its default is left out.
+//!
+//! The text comes from the types' `Serialize` derives (`scenario.rs`: each field's name, its
+//! order and when it is left out are written on the field), so there is one description of
+//! the format to keep. The scenario itself goes through [`Wire`], because whether some of its
+//! fields are at their default depends on others (`min_session_timeout_ms` on `tick_ms`,
+//! `until_ms` on the last action). The pretty form reads the compact text back, keeping key
+//! order, and lays it out.
+
+use serde::Serialize;
+use serde::de::{self, Deserialize, MapAccess, SeqAccess, Visitor};
 
 use super::*;
 
-/// A JSON value with its keys in the order they are written.
+/// The scenario as written: `None` is a field left out.
+#[derive(Serialize)]
+struct Wire<'s> {
+    format: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'s str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'s str>,
+    version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tick_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_session_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_session_timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epoch_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<[u64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    init_limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sync_limit: Option<u32>,
+    servers: &'s [ServerSpec],
+    clients: &'s [ClientSpec],
+    actions: &'s [Action],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until_ms: Option<u64>,
+    #[serde(skip_serializing_if = "<[Narration]>::is_empty")]
+    narration: &'s [Narration],
+}
+
+/// `Some(v)` unless `v` is the default.
+fn unless<T: PartialEq>(v: T, default: T) -> Option<T> {
+    (v != default).then_some(v)
+}
+
+impl Scenario {
+    fn wire(&self) -> Wire<'_> {
+        let tick = self.tick_ms;
+        Wire {
+            format: FORMAT,
+            name: self.name.as_deref(),
+            description: self.description.as_deref(),
+            version: self.version.name(),
+            seed: unless(self.seed, defaults::SEED),
+            tick_ms: unless(tick, defaults::TICK_MS),
+            min_session_timeout_ms: unless(
+                self.min_session_timeout_ms,
+                tick.saturating_mul(defaults::MIN_SESSION_TIMEOUT_TICKS),
+            ),
+            max_session_timeout_ms: unless(
+                self.max_session_timeout_ms,
+                tick.saturating_mul(defaults::MAX_SESSION_TIMEOUT_TICKS),
+            ),
+            epoch_ms: unless(self.epoch_ms, defaults::EPOCH_MS),
+            latency_ms: unless(self.latency_ms, defaults::LATENCY_MS).map(|(lo, hi)| [lo, hi]),
+            init_limit: unless(self.init_limit, defaults::INIT_LIMIT),
+            sync_limit: unless(self.sync_limit, defaults::SYNC_LIMIT),
+            servers: &self.servers,
+            clients: &self.clients,
+            actions: &self.actions,
+            until_ms: unless(self.until_ms, Scenario::default_until_ms(&self.actions)),
+            narration: &self.narration,
+        }
+    }
+
+    /// The canonical JSON of this scenario, on one line (what links carry).
+    pub fn to_json(&self) -> String {
+        // Writing plain data to a string cannot fail: every key is a string, no map is
+        // fallible, and the format has no floats.
+        serde_json::to_string(&self.wire()).unwrap_or_default()
+    }
+
+    /// The canonical JSON, indented for people: objects and arrays that fit in 100 columns stay
+    /// on one line, so each action reads as one line.
+    pub fn to_json_pretty(&self) -> String {
+        let mut out = String::new();
+        // The compact text, read back with its key order (a `serde_json::Value` sorts keys).
+        if let Ok(j) = serde_json::from_str::<J>(&self.to_json()) {
+            write_pretty(&j, 0, 0, &mut out);
+        }
+        out.push('\n');
+        out
+    }
+}
+
+// Field helpers for the derives in `scenario.rs`.
+
+pub(super) fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+pub(super) fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+pub(super) fn is_any_version(v: &i32) -> bool {
+    *v == defaults::ANY_VERSION
+}
+
+pub(super) fn is_default_start(start_ms: &Option<u64>) -> bool {
+    *start_ms == defaults::SERVER_START_MS
+}
+
+pub(super) fn password_hex<S: serde::Serializer>(
+    password: &Option<[u8; 16]>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(
+        &password
+            .map(|p| crate::ids::password_hex(&p))
+            .unwrap_or_default(),
+    )
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for RegisterStyle {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// A JSON value with its keys in the order they were written.
 pub(super) enum J {
     Null,
     Bool(bool),
@@ -11,357 +151,54 @@ pub(super) enum J {
     I(i64),
     S(String),
     A(Vec<J>),
-    O(Vec<(&'static str, J)>),
+    O(Vec<(String, J)>),
 }
 
-/// Builds an object, leaving out fields equal to their default.
-pub(super) struct ObjOut(Vec<(&'static str, J)>);
+impl<'de> Deserialize<'de> for J {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JVisitor)
+    }
+}
 
-impl ObjOut {
-    fn new() -> ObjOut {
-        ObjOut(Vec::new())
+struct JVisitor;
+
+impl<'de> Visitor<'de> for JVisitor {
+    type Value = J;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("canonical scenario JSON")
     }
-    fn put(&mut self, key: &'static str, v: J) -> &mut Self {
-        self.0.push((key, v));
-        self
+    fn visit_bool<E>(self, v: bool) -> Result<J, E> {
+        Ok(J::Bool(v))
     }
-    fn put_if(&mut self, cond: bool, key: &'static str, v: impl FnOnce() -> J) -> &mut Self {
-        if cond {
-            self.0.push((key, v()));
+    fn visit_i64<E>(self, v: i64) -> Result<J, E> {
+        Ok(J::I(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<J, E> {
+        Ok(J::U(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<J, E> {
+        Ok(J::S(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<J, E> {
+        Ok(J::S(v))
+    }
+    fn visit_unit<E>(self) -> Result<J, E> {
+        Ok(J::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
         }
-        self
+        Ok(J::A(items))
     }
-    fn done(&mut self) -> J {
-        J::O(std::mem::take(&mut self.0))
-    }
-}
-
-pub(super) fn s(v: &str) -> J {
-    J::S(v.to_string())
-}
-
-pub(super) fn ids(v: &[u8]) -> J {
-    J::A(v.iter().map(|&id| J::U(id.into())).collect())
-}
-
-pub(super) fn endpoints(v: &[Endpoint]) -> J {
-    J::A(v.iter().map(|e| J::S(e.to_string())).collect())
-}
-
-impl Scenario {
-    /// The canonical JSON of this scenario, on one line (what links carry).
-    pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        write_compact(&self.to_j(), &mut out);
-        out
-    }
-
-    /// The canonical JSON, indented for people: objects and arrays that fit in 100 columns stay
-    /// on one line, so each action reads as one line.
-    pub fn to_json_pretty(&self) -> String {
-        let mut out = String::new();
-        write_pretty(&self.to_j(), 0, 0, &mut out);
-        out.push('\n');
-        out
-    }
-
-    fn to_j(&self) -> J {
-        let tick = self.tick_ms;
-        let mut o = ObjOut::new();
-        o.put("format", J::U(FORMAT))
-            .put_if(self.name.is_some(), "name", || {
-                s(self.name.as_deref().unwrap_or_default())
-            })
-            .put_if(self.description.is_some(), "description", || {
-                s(self.description.as_deref().unwrap_or_default())
-            })
-            .put("version", s(self.version.name()))
-            .put_if(self.seed != defaults::SEED, "seed", || J::U(self.seed))
-            .put_if(tick != defaults::TICK_MS, "tick_ms", || J::U(tick))
-            .put_if(
-                self.min_session_timeout_ms
-                    != tick.saturating_mul(defaults::MIN_SESSION_TIMEOUT_TICKS),
-                "min_session_timeout_ms",
-                || J::U(self.min_session_timeout_ms),
-            )
-            .put_if(
-                self.max_session_timeout_ms
-                    != tick.saturating_mul(defaults::MAX_SESSION_TIMEOUT_TICKS),
-                "max_session_timeout_ms",
-                || J::U(self.max_session_timeout_ms),
-            )
-            .put_if(self.epoch_ms != defaults::EPOCH_MS, "epoch_ms", || {
-                J::I(self.epoch_ms)
-            })
-            .put_if(
-                self.latency_ms != defaults::LATENCY_MS,
-                "latency_ms",
-                || J::A(vec![J::U(self.latency_ms.0), J::U(self.latency_ms.1)]),
-            )
-            .put_if(
-                self.init_limit != defaults::INIT_LIMIT,
-                "init_limit",
-                || J::U(self.init_limit.into()),
-            )
-            .put_if(
-                self.sync_limit != defaults::SYNC_LIMIT,
-                "sync_limit",
-                || J::U(self.sync_limit.into()),
-            )
-            .put(
-                "servers",
-                J::A(self.servers.iter().map(ServerSpec::to_j).collect()),
-            )
-            .put(
-                "clients",
-                J::A(self.clients.iter().map(ClientSpec::to_j).collect()),
-            )
-            .put(
-                "actions",
-                J::A(self.actions.iter().map(Action::to_j).collect()),
-            )
-            .put_if(
-                self.until_ms != Scenario::default_until_ms(&self.actions),
-                "until_ms",
-                || J::U(self.until_ms),
-            )
-            .put_if(!self.narration.is_empty(), "narration", || {
-                J::A(
-                    self.narration
-                        .iter()
-                        .map(|n| {
-                            ObjOut::new()
-                                .put("at_ms", J::U(n.at_ms))
-                                .put("text", s(&n.text))
-                                .done()
-                        })
-                        .collect(),
-                )
-            })
-            .done()
-    }
-}
-
-impl ServerSpec {
-    fn to_j(&self) -> J {
-        ObjOut::new()
-            .put("id", J::U(self.id.into()))
-            .put_if(self.clock_offset_ms != 0, "clock_offset_ms", || {
-                J::I(self.clock_offset_ms)
-            })
-            .put_if(self.uptime_ms != 0, "uptime_ms", || J::I(self.uptime_ms))
-            .put_if(
-                self.start_ms != defaults::SERVER_START_MS,
-                "start_ms",
-                || self.start_ms.map_or(J::Null, J::U),
-            )
-            .done()
-    }
-}
-
-impl ClientSpec {
-    fn to_j(&self) -> J {
-        ObjOut::new()
-            .put("name", s(&self.name))
-            .put("servers", ids(&self.servers))
-            .put("session_timeout_ms", J::U(self.session_timeout_ms))
-            .done()
-    }
-}
-
-pub(super) fn put_data(o: &mut ObjOut, data: &str) {
-    o.put_if(!data.is_empty(), "data", || s(data));
-}
-
-pub(super) fn put_version(o: &mut ObjOut, version: i32) {
-    o.put_if(version != defaults::ANY_VERSION, "version", || {
-        J::I(version.into())
-    });
-}
-
-pub(super) fn put_rule(o: &mut ObjOut, from: &Endpoint, to: &Endpoint, kind: &Option<String>) {
-    o.put("from", s(&from.to_string()))
-        .put("to", s(&to.to_string()))
-        .put_if(kind.is_some(), "kind", || {
-            s(kind.as_deref().unwrap_or_default())
-        });
-}
-
-pub(super) fn put_count(o: &mut ObjOut, count: Option<u32>) {
-    o.put_if(count.is_some(), "count", || {
-        J::U(count.unwrap_or_default().into())
-    });
-}
-
-impl Action {
-    fn to_j(&self) -> J {
-        let mut o = ObjOut::new();
-        o.put("at_ms", J::U(self.at_ms))
-            .put("do", s(self.kind.name()));
-        match &self.kind {
-            ActionKind::StartServer { server } | ActionKind::CrashServer { server } => {
-                o.put("server", J::U((*server).into()));
-            }
-            ActionKind::Connect {
-                client,
-                session_of,
-                servers,
-                password,
-            } => {
-                o.put("client", s(client))
-                    .put_if(session_of.is_some(), "session_of", || {
-                        s(session_of.as_deref().unwrap_or_default())
-                    })
-                    .put_if(servers.is_some(), "servers", || {
-                        ids(servers.as_deref().unwrap_or_default())
-                    })
-                    .put_if(password.is_some(), "password", || {
-                        s(&password
-                            .map(|p| crate::ids::password_hex(&p))
-                            .unwrap_or_default())
-                    });
-            }
-            ActionKind::Close { client } | ActionKind::Kill { client } => {
-                o.put("client", s(client));
-            }
-            ActionKind::Freeze { client, for_ms } => {
-                o.put("client", s(client)).put("for_ms", J::U(*for_ms));
-            }
-            ActionKind::Create {
-                client,
-                path,
-                data,
-                ephemeral,
-                sequential,
-            } => {
-                o.put("client", s(client)).put("path", s(path));
-                put_data(&mut o, data);
-                o.put_if(*ephemeral, "ephemeral", || J::Bool(true)).put_if(
-                    *sequential,
-                    "sequential",
-                    || J::Bool(true),
-                );
-            }
-            ActionKind::SetData {
-                client,
-                path,
-                data,
-                version,
-            } => {
-                o.put("client", s(client)).put("path", s(path));
-                put_data(&mut o, data);
-                put_version(&mut o, *version);
-            }
-            ActionKind::Delete {
-                client,
-                path,
-                version,
-            } => {
-                o.put("client", s(client)).put("path", s(path));
-                put_version(&mut o, *version);
-            }
-            ActionKind::Exists { client, path }
-            | ActionKind::GetData { client, path }
-            | ActionKind::Sync { client, path } => {
-                o.put("client", s(client)).put("path", s(path));
-            }
-            ActionKind::Multi { client, ops } => {
-                o.put("client", s(client))
-                    .put("ops", J::A(ops.iter().map(MultiOp::to_j).collect()));
-            }
-            ActionKind::Register {
-                client,
-                path,
-                data,
-                style,
-            } => {
-                o.put("client", s(client)).put("path", s(path));
-                put_data(&mut o, data);
-                o.put("style", s(style.name()));
-            }
-            ActionKind::Partition { a, b, one_way } => {
-                o.put("a", endpoints(a))
-                    .put("b", endpoints(b))
-                    .put_if(*one_way, "one_way", || J::Bool(true));
-            }
-            ActionKind::Heal { a, b } => {
-                o.put_if(a.is_some(), "a", || {
-                    endpoints(a.as_deref().unwrap_or_default())
-                })
-                .put_if(b.is_some(), "b", || {
-                    endpoints(b.as_deref().unwrap_or_default())
-                });
-            }
-            ActionKind::ClockJump { server, by_ms } => {
-                o.put("server", J::U((*server).into()))
-                    .put("by_ms", J::I(*by_ms));
-            }
-            ActionKind::Hold {
-                from,
-                to,
-                kind,
-                count,
-            }
-            | ActionKind::Drop {
-                from,
-                to,
-                kind,
-                count,
-            } => {
-                put_rule(&mut o, from, to, kind);
-                put_count(&mut o, *count);
-            }
-            ActionKind::Delay {
-                from,
-                to,
-                kind,
-                by_ms,
-                count,
-            } => {
-                put_rule(&mut o, from, to, kind);
-                o.put("by_ms", J::U(*by_ms));
-                put_count(&mut o, *count);
-            }
-            ActionKind::Release { from, to } => {
-                o.put_if(from.is_some(), "from", || {
-                    J::S(from.as_ref().map(Endpoint::to_string).unwrap_or_default())
-                })
-                .put_if(to.is_some(), "to", || {
-                    J::S(to.as_ref().map(Endpoint::to_string).unwrap_or_default())
-                });
-            }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            fields.push(entry);
         }
-        o.done()
-    }
-}
-
-impl MultiOp {
-    fn to_j(&self) -> J {
-        let mut o = ObjOut::new();
-        o.put("op", s(self.name())).put("path", s(self.path()));
-        match self {
-            MultiOp::Create {
-                data,
-                ephemeral,
-                sequential,
-                ..
-            } => {
-                put_data(&mut o, data);
-                o.put_if(*ephemeral, "ephemeral", || J::Bool(true)).put_if(
-                    *sequential,
-                    "sequential",
-                    || J::Bool(true),
-                );
-            }
-            MultiOp::SetData { data, version, .. } => {
-                put_data(&mut o, data);
-                put_version(&mut o, *version);
-            }
-            MultiOp::Delete { version, .. } | MultiOp::Check { version, .. } => {
-                put_version(&mut o, *version);
-            }
-        }
-        o.done()
+        Ok(J::O(fields))
     }
 }
 
