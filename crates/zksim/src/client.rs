@@ -22,7 +22,7 @@ use crate::codes::{self, Code};
 use crate::datatree::Op;
 use crate::ids::{Password, SessionId, hex};
 use crate::net::{ClientRequest, ConnId, ConnKind, Msg, ReplyBody};
-use crate::profile::{Level, PingRule};
+use crate::profile::{ClientSideExpiry, Level, PingRule};
 use crate::scenario::{ActionKind, ClientSpec, MultiOp, RegisterStyle};
 use crate::trace::{EventKind, Node};
 use crate::world::{Event, Rng, World};
@@ -33,8 +33,11 @@ const RETRY_CONN_MSG: &str = ", closing socket connection and attempting reconne
 /// What `SendThread.run`'s loop can throw, as far as its catch block tells them apart.
 #[derive(Clone, Debug)]
 enum Thrown {
-    /// `SessionTimeoutException`: nothing heard for readTimeout (connectTimeout while connecting).
+    /// `SessionTimeoutException`: nothing heard for readTimeout (connectTimeout while
+    /// connecting); from 3.9.3 only the client's own expiry.
     SessionTimeout { idle_recv: u64 },
+    /// 3.9.3+ `ConnectionTimeoutException`: the read or connect timeout.
+    ConnectionTimeout { idle_recv: u64 },
     /// `SessionExpiredException` from `onConnected` (a ConnectResponse with timeout <= 0).
     SessionExpired,
     /// `EndOfStreamException`: the server closed the socket.
@@ -50,6 +53,9 @@ impl Thrown {
         match self {
             Thrown::SessionTimeout { .. } => {
                 "org.apache.zookeeper.ClientCnxn$SessionTimeoutException"
+            }
+            Thrown::ConnectionTimeout { .. } => {
+                "org.apache.zookeeper.ClientCnxn$ConnectionTimeoutException"
             }
             Thrown::SessionExpired => "org.apache.zookeeper.ClientCnxn$SessionExpiredException",
             Thrown::EndOfStream => "org.apache.zookeeper.ClientCnxn$EndOfStreamException",
@@ -140,6 +146,8 @@ pub struct Client {
     pub negotiated_timeout_ms: i32,
     pub read_timeout_ms: i32,
     pub connect_timeout_ms: i32,
+    /// 3.9.3+ `expirationTimeout`: 4/3 of the requested, then of the negotiated, timeout.
+    pub expiration_timeout_ms: i32,
     is_first_connect: bool,
     pub conn: Option<ConnId>,
     pub phase: Phase,
@@ -184,6 +192,7 @@ impl Client {
             negotiated_timeout_ms: 0,
             read_timeout_ms: 0,
             connect_timeout_ms: 0,
+            expiration_timeout_ms: 0,
             is_first_connect: true,
             conn: None,
             phase: Phase::Idle,
@@ -448,6 +457,7 @@ impl World {
             .map(|o| (self.clients[o].session_id, self.clients[o].passwd));
         let seed = self.cfg.seed;
         let handle_no = self.clients[c].handles + 1;
+        let now = self.now_ms();
         let cl = &mut self.clients[c];
         cl.handles = handle_no;
         cl.killed = false;
@@ -465,8 +475,13 @@ impl World {
         let t = cl.requested_timeout_ms;
         cl.connect_timeout_ms = t / cl.hosts.len().max(1) as i32;
         cl.read_timeout_ms = t * 2 / 3;
+        cl.expiration_timeout_ms = t * 4 / 3;
         cl.negotiated_timeout_ms = 0;
         cl.is_first_connect = true;
+        // SendThread.run starts with updateLastSendAndHeard(): 3.9.3's expiry counts from here
+        // until a server is heard.
+        cl.last_send_ms = now;
+        cl.last_heard_ms = now;
         cl.last_zxid = 0;
         cl.xid = 1;
         cl.pending.clear();
@@ -719,15 +734,29 @@ impl World {
                 }
             }
             Phase::TcpConnecting | Phase::AwaitingSession => {
+                if self.expires_on_its_own(c) {
+                    self.client_expires_itself(c);
+                    return;
+                }
                 let idle_recv = now.saturating_sub(self.clients[c].last_heard_ms);
+                // `to = connectTimeout - idleRecv`; 3.9.3+ (ZOOKEEPER-4508) `- idleSend`.
+                let since = if self.profile.client_side_expiry == ClientSideExpiry::Never {
+                    self.clients[c].last_heard_ms
+                } else {
+                    self.clients[c].last_send_ms
+                };
                 let timeout = self.clients[c].connect_timeout_ms as u64;
-                if idle_recv >= timeout {
+                if now.saturating_sub(since) >= timeout {
                     self.client_timed_out(c, idle_recv);
                 } else {
-                    self.schedule_client_wake(c, self.clients[c].last_heard_ms + timeout);
+                    self.schedule_client_wake(c, since + timeout);
                 }
             }
             Phase::Connected => {
+                if self.expires_on_its_own(c) {
+                    self.client_expires_itself(c);
+                    return;
+                }
                 let idle_recv = now.saturating_sub(self.clients[c].last_heard_ms);
                 if idle_recv >= self.clients[c].read_timeout_ms as u64 {
                     self.client_timed_out(c, idle_recv);
@@ -890,13 +919,24 @@ impl World {
         let conn = self
             .net
             .open(ConnKind::Client, node.clone(), Node::Server(host));
+        let keeps_heard = self.profile.client_side_expiry != ClientSideExpiry::Never;
         let cl = &mut self.clients[c];
         cl.conn = Some(conn);
         cl.server = Some(host);
         cl.phase = Phase::TcpConnecting;
+        // After startConnect: updateLastSendAndHeard(); 3.9.3+ only updateLastSend(), so the
+        // time since a server was last heard keeps growing across failed attempts.
         cl.last_send_ms = now;
-        cl.last_heard_ms = now;
+        if !keeps_heard {
+            cl.last_heard_ms = now;
+        }
         self.send(conn, node, Msg::Syn);
+        // The same pass of the loop goes on to its timeout checks right after startConnect:
+        // this is where 3.9.3's expiry finds a client that keeps failing to connect.
+        if self.expires_on_its_own(c) {
+            self.client_expires_itself(c);
+            return;
+        }
         let at = now + self.clients[c].connect_timeout_ms as u64;
         self.schedule_client_wake(c, at);
     }
@@ -1067,6 +1107,7 @@ impl World {
             cl.negotiated_timeout_ms = timeout_ms;
             cl.read_timeout_ms = timeout_ms * 2 / 3;
             cl.connect_timeout_ms = timeout_ms / n;
+            cl.expiration_timeout_ms = timeout_ms * 4 / 3;
             cl.last_index = cl.current_index;
             cl.session_id = session_id;
             cl.passwd = passwd;
@@ -1126,8 +1167,51 @@ impl World {
         );
     }
 
-    fn client_timed_out(&mut self, c: usize, idle_recv: u64) {
+    /// 3.9.3+ (ZOOKEEPER-4508): `expirationTimeout - idleRecv <= 0`, checked on every pass of
+    /// the send loop before the connect or read timeout. 3.9.4 (ZOOKEEPER-4921) checks it only
+    /// for a handle that has a session.
+    fn expires_on_its_own(&self, c: usize) -> bool {
+        let cl = &self.clients[c];
+        let applies = match self.profile.client_side_expiry {
+            ClientSideExpiry::Never => false,
+            ClientSideExpiry::AnyHandle => true,
+            ClientSideExpiry::EstablishedOnly => cl.session_id != 0,
+        };
+        applies
+            && self.now_ms().saturating_sub(cl.last_heard_ms)
+                >= cl.expiration_timeout_ms.max(0) as u64
+    }
+
+    /// The client gives up on its session with no server involved: WARN "Client session timed
+    /// out", state CLOSED, a SessionTimeoutException that the catch block logs; cleanup fails
+    /// every pending call with SESSIONEXPIRED, and after the loop the watcher gets Expired.
+    fn client_expires_itself(&mut self, c: usize) {
+        let idle_recv = self.now_ms().saturating_sub(self.clients[c].last_heard_ms);
         let thrown = Thrown::SessionTimeout { idle_recv };
+        self.log_thrown(c, &thrown);
+        self.set_client_state(c, ClientState::Closed);
+        self.log_caught(
+            c,
+            &thrown,
+            "ZOOKEEPER-4508: nothing heard from any server for 4/3 of the session timeout. The client closes the handle itself and tells the watcher Expired; the servers may still hold the session.",
+        );
+        self.client_cleanup(c, codes::SESSIONEXPIRED);
+        let cl = &mut self.clients[c];
+        cl.phase = Phase::Idle;
+        cl.wake_generation += 1;
+        cl.wake_at_ms = None;
+        self.queue_event(c, "Expired");
+        self.event_thread_shutdown(c);
+    }
+
+    fn client_timed_out(&mut self, c: usize, idle_recv: u64) {
+        let thrown = if self.profile.client_side_expiry == ClientSideExpiry::Never {
+            Thrown::SessionTimeout { idle_recv }
+        } else {
+            // 3.9.3+: a read or connect timeout is a ConnectionTimeoutException, not logged
+            // where thrown; "session timed out" now means the client's own expiry.
+            Thrown::ConnectionTimeout { idle_recv }
+        };
         self.log_thrown(c, &thrown);
         self.client_caught(
             c,
@@ -1151,6 +1235,10 @@ impl World {
                     hex(sid)
                 )
             }
+            Thrown::ConnectionTimeout { idle_recv } => format!(
+                "Client connection timed out, have not heard from server in {idle_recv}ms for session id {}",
+                hex(sid)
+            ),
             Thrown::SessionExpired => format!(
                 "Unable to reconnect to ZooKeeper service, session {} has expired",
                 hex(sid)
@@ -1198,10 +1286,15 @@ impl World {
         let addr = server_addr(self.clients[c].server.unwrap_or(0));
         let class = thrown.java_class();
         let (level, text) = if self.profile.client_logs_3_6 {
+            let or_timeout = if self.profile.client_side_expiry == ClientSideExpiry::Never {
+                ""
+            } else {
+                " or SessionTimeoutException"
+            };
             (
                 Level::Warn,
                 format!(
-                    "Session {sid} for server {addr}, Closing socket connection. Attempting reconnect except it is a SessionExpiredException. {class}: {msg}"
+                    "Session {sid} for server {addr}, Closing socket connection. Attempting reconnect except it is a SessionExpiredException{or_timeout}. {class}: {msg}"
                 ),
             )
         } else {
@@ -1209,9 +1302,9 @@ impl World {
                 Thrown::SessionExpired => {
                     (Level::Info, format!("{msg}, closing socket connection"))
                 }
-                Thrown::SessionTimeout { .. } | Thrown::EndOfStream => {
-                    (Level::Info, format!("{msg}{RETRY_CONN_MSG}"))
-                }
+                Thrown::SessionTimeout { .. }
+                | Thrown::ConnectionTimeout { .. }
+                | Thrown::EndOfStream => (Level::Info, format!("{msg}{RETRY_CONN_MSG}")),
                 Thrown::ConnectRefused if self.profile.client_logs_socket_error => {
                     (Level::Info, format!("Socket error occurred: {addr}: {msg}"))
                 }

@@ -203,7 +203,7 @@ impl TreeRules {
             Version::V3_4_6 => TreeRules::V3_4_6,
             Version::V3_4_14 => TreeRules::V3_4_14,
             Version::V3_5_10 => TreeRules::V3_5_10,
-            Version::V3_6 => TreeRules::V3_6,
+            Version::V3_6 | Version::V3_9_3 | Version::V3_9_4 => TreeRules::V3_6,
         }
     }
 
@@ -1531,7 +1531,7 @@ mod tests {
         }
     }
 
-    fn all_rules() -> [TreeRules; 5] {
+    fn all_rules() -> [TreeRules; Version::ALL.len()] {
         Version::ALL.map(TreeRules::for_version)
     }
 

@@ -24,15 +24,23 @@ pub enum Version {
     #[default]
     #[serde(rename = "3.6")]
     V3_6,
+    /// 3.9.3: the client expires its own session (ZOOKEEPER-4508).
+    #[serde(rename = "3.9.3")]
+    V3_9_3,
+    /// 3.9.4: only a handle that has a session expires it (ZOOKEEPER-4921).
+    #[serde(rename = "3.9.4")]
+    V3_9_4,
 }
 
 impl Version {
-    pub const ALL: [Version; 5] = [
+    pub const ALL: [Version; 7] = [
         Version::V3_4_5,
         Version::V3_4_6,
         Version::V3_4_14,
         Version::V3_5_10,
         Version::V3_6,
+        Version::V3_9_3,
+        Version::V3_9_4,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +58,8 @@ impl Version {
             Version::V3_4_14 => &V3_4_14,
             Version::V3_5_10 => &V3_5_10,
             Version::V3_6 => &V3_6,
+            Version::V3_9_3 => &V3_9_3,
+            Version::V3_9_4 => &V3_9_4,
         }
     }
 }
@@ -91,6 +101,22 @@ pub enum PingRule {
     /// after more than 10 s without sending. Both are evaluated only when the send loop wakes,
     /// so an idle connection still pings every readTimeout/2 (see `World::time_to_next_ping_ms`).
     HalfReadTimeoutWithSlack,
+}
+
+/// ZOOKEEPER-4508 (3.9.3): the client expires its own session after `4/3 x` the negotiated
+/// timeout without hearing from any server (`expirationTimeout`), instead of reconnecting
+/// forever. The same change made the read and connect timeouts a `ConnectionTimeoutException`
+/// ("Client connection timed out ..."), measures the connect timeout from the last send, and
+/// names SessionTimeoutException in the catch block's WARN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientSideExpiry {
+    /// Up to 3.9.2: the client never gives up on its own.
+    Never,
+    /// 3.9.3: every handle, even one that has never had a session (a brand-new handle whose
+    /// ensemble is down also expires: ZOOKEEPER-4921).
+    AnyHandle,
+    /// 3.9.4 (ZOOKEEPER-4921): only a handle with a session id.
+    EstablishedOnly,
 }
 
 /// How `NIOServerCnxn` logs a client's end of stream.
@@ -183,6 +209,8 @@ pub struct Profile {
     /// <local>, server: <host/ip:port>", and the host provider's address where 3.4 printed the
     /// socket's bare remote address ("/127.0.0.1:2181").
     pub client_socket_lines_3_5: bool,
+    /// ZOOKEEPER-4508's client-side expiry and what came with it (see [`ClientSideExpiry`]).
+    pub client_side_expiry: ClientSideExpiry,
     /// The client's 3.6 log texts ("session id = 0x...", "Session 0x... for server ...,
     /// Closing socket connection. Attempting reconnect except it is a SessionExpiredException.").
     pub client_logs_3_6: bool,
@@ -215,6 +243,7 @@ pub static V3_4_5: Profile = Profile {
     unknown_session_internal: false,
     closed_event_after_loop: false,
     close_checked_after_reconnect_sleep: true,
+    client_side_expiry: ClientSideExpiry::Never,
     client_socket_lines_3_5: false,
     send_thread_exit_names_session: false,
     commit_session_touches: true,
@@ -273,6 +302,20 @@ pub static V3_6: Profile = Profile {
     ..V3_5_10
 };
 
+pub static V3_9_3: Profile = Profile {
+    version: Version::V3_9_3,
+    name: "3.9.3",
+    client_side_expiry: ClientSideExpiry::AnyHandle,
+    ..V3_6
+};
+
+pub static V3_9_4: Profile = Profile {
+    version: Version::V3_9_4,
+    name: "3.9.4",
+    client_side_expiry: ClientSideExpiry::EstablishedOnly,
+    ..V3_9_3
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,7 +332,7 @@ mod tests {
     #[test]
     fn zookeeper_2886_only_from_3_6() {
         for v in Version::ALL {
-            assert_eq!(v.profile().multi_session_moved_closes, v == Version::V3_6);
+            assert_eq!(v.profile().multi_session_moved_closes, v >= Version::V3_6);
         }
     }
 

@@ -215,7 +215,7 @@ const BAD: &[(&str, &str)] = &[
     (r#"{"format": null}"#, "format: must be 1, got null"),
     (
         r#"{"version": "3.7"}"#,
-        r#"version: unknown version "3.7" (expected one of 3.4.5, 3.4.6, 3.4.14, 3.5.10, 3.6)"#,
+        r#"version: unknown version "3.7" (expected one of 3.4.5, 3.4.6, 3.4.14, 3.5.10, 3.6, 3.9.3, 3.9.4)"#,
     ),
     (r#"{"version": 3.6}"#, "version: must be a string"),
     (
