@@ -58,7 +58,7 @@ impl Thrown {
                 "org.apache.zookeeper.ClientCnxn$ConnectionTimeoutException"
             }
             Thrown::SessionExpired => "org.apache.zookeeper.ClientCnxn$SessionExpiredException",
-            Thrown::EndOfStream => "org.apache.zookeeper.ClientCnxn$EndOfStreamException",
+            Thrown::EndOfStream => "EndOfStreamException",
             Thrown::ConnectRefused => "java.net.ConnectException",
             Thrown::Io(_) => "java.io.IOException",
         }
@@ -154,6 +154,8 @@ pub struct Client {
     pub server: Option<u8>,
     pub last_send_ms: u64,
     pub last_heard_ms: u64,
+    /// `lastPingSentNs`, for the "Got ping response ... after Nms" line.
+    last_ping_sent_ms: u64,
     xid: i32,
     pub(crate) pending: VecDeque<Packet>,
     pub(crate) outgoing: VecDeque<Packet>,
@@ -199,6 +201,7 @@ impl Client {
             server: None,
             last_send_ms: 0,
             last_heard_ms: 0,
+            last_ping_sent_ms: 0,
             xid: 1,
             pending: VecDeque::new(),
             outgoing: VecDeque::new(),
@@ -853,7 +856,9 @@ impl World {
         let Some(conn) = self.clients[c].conn else {
             return;
         };
-        self.clients[c].last_send_ms = self.now_ms();
+        let now = self.now_ms();
+        self.clients[c].last_send_ms = now;
+        self.clients[c].last_ping_sent_ms = now;
         let node = self.cnode(c);
         self.send(
             conn,
@@ -1037,6 +1042,24 @@ impl World {
                 }
                 self.clients[c].last_heard_ms = now;
                 if xid == -2 {
+                    let sid = self.clients[c].session_id;
+                    let after = now.saturating_sub(self.clients[c].last_ping_sent_ms);
+                    let modern = self.profile.client_logs_3_6;
+                    let node = self.cnode(c);
+                    self.log(
+                        node,
+                        EventKind::Note,
+                        Level::Debug,
+                        "ClientCnxn",
+                        move || {
+                            if modern {
+                                format!("Got ping response for session id: {} after {after}ms.", hex(sid))
+                            } else {
+                                format!("Got ping response for sessionid: {} after {after}ms", hex(sid))
+                            }
+                        },
+                        || "readResponse: a reply with xid -2 answers a ping; nothing waits for it.".into(),
+                    );
                     self.client_loop(c);
                     return;
                 }
@@ -1279,7 +1302,8 @@ impl World {
     /// and 3.4.6 log the session and socket exceptions at INFO with a suffix and anything else as
     /// an "unexpected error" WARN; 3.4.14 and 3.5.x add an INFO for socket errors; 3.6+ WARN
     /// every exception alike. An exception's text follows the message as log4j prints its first
-    /// line: the class name, a colon and its message.
+    /// line, the exception's `toString()`: class name, a colon and its message
+    /// (`EndOfStreamException` overrides it to drop the package).
     fn log_caught(&mut self, c: usize, thrown: &Thrown, explain: &'static str) {
         let msg = self.thrown_message(c, thrown);
         let sid = hex(self.clients[c].session_id);

@@ -177,6 +177,11 @@ pub struct Profile {
     pub logs_processed_termination: bool,
     /// 3.6+: the closeSession txn carries the ephemeral paths (`CloseSessionTxn`).
     pub close_session_txn_lists_paths: bool,
+    /// 3.4.5's `finishSessionInit` re-enables reads for an invalid session too, and real 3.4.5
+    /// servers read the client's end of stream before the queued close (wrong-password 5 of 5
+    /// runs, reconnect-after-expiry 4 of 5): "end of stream", then "Closed socket connection".
+    /// 3.4.6+ re-enable reads only for a valid session and just close.
+    pub invalid_session_reads_client_eof: bool,
     /// The server's line for a client's end of stream.
     pub server_eof_log: EofLog,
     /// Level of the server's "Closed socket connection for client ..." line: INFO in 3.4.
@@ -237,6 +242,7 @@ pub static V3_4_5: Profile = Profile {
     warns_incorrect_password: false,
     logs_processed_termination: true,
     close_session_txn_lists_paths: false,
+    invalid_session_reads_client_eof: true,
     server_eof_log: EofLog::CaughtEndOfStream,
     closed_socket_log_level: Level::Info,
     event_thread_log_names_session: false,
@@ -258,6 +264,7 @@ pub static V3_4_6: Profile = Profile {
     name: "3.4.6",
     seed_shift: SeedShift::Logical,
     ping_rule: PingRule::HalfReadTimeoutWithSlack,
+    invalid_session_reads_client_eof: false,
     ..V3_4_5
 };
 

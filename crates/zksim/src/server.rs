@@ -572,6 +572,12 @@ impl World {
 
     /// Leader or follower shutdown: drop every client, leave the quorum, look again.
     pub(crate) fn go_looking(&mut self, s: usize) {
+        // Leader.shutdown / Learner.shutdown: cnxnFactory.closeAll() closes every client
+        // connection, each with its "Closed socket connection" line (a crash prints nothing).
+        let clients: Vec<ConnId> = self.servers[s].cnxns.keys().copied().collect();
+        for conn in clients {
+            self.server_close_cnxn(s, conn, "the server stopped serving (closeAll)");
+        }
         self.drop_everything(s);
         self.set_role(s, Role::Looking);
         self.topology_changed();
@@ -999,7 +1005,7 @@ impl World {
                 EofLog::CaughtEndOfStream => (
                     Level::Warn,
                     format!(
-                        "caught end of stream exception org.apache.zookeeper.server.ServerCnxn$EndOfStreamException: \
+                        "caught end of stream exception EndOfStreamException: \
                          Unable to read additional data from client sessionid {}, likely client has closed socket",
                         hex(sid)
                     ),
@@ -1156,6 +1162,27 @@ impl World {
                 c.session_id = session_id;
             }
             self.reopen_session(s, conn, session_id, passwd, t);
+        } else if modern {
+            // 3.5.5+ log the attempt after createSession has minted the id, and name it.
+            let Some(id) = self.mint_session(s, conn, t) else {
+                return;
+            };
+            self.log(
+                node,
+                EventKind::Note,
+                level,
+                "ZooKeeperServer",
+                move || {
+                    format!(
+                        "Client attempting to establish new session: session = {}, zxid = {}, timeout = {timeout_ms}, address = {}",
+                        hex(id),
+                        hex(last_zxid_seen),
+                        client_addr(conn)
+                    )
+                },
+                || "processConnectRequest: session id 0 asks for a new session; createSession minted one.".into(),
+            );
+            self.submit_request(s, conn, 0, ClientRequest::CreateSession { timeout_ms: t });
         } else {
             self.log(
                 node,
@@ -1163,38 +1190,29 @@ impl World {
                 level,
                 "ZooKeeperServer",
                 move || {
-                    if modern {
-                        format!(
-                            "Client attempting to establish new session: session = 0x0, zxid = {}, timeout = {timeout_ms}, address = {}",
-                            hex(last_zxid_seen),
-                            client_addr(conn)
-                        )
-                    } else {
-                        format!(
-                            "Client attempting to establish new session at {}",
-                            client_addr(conn)
-                        )
-                    }
+                    format!(
+                        "Client attempting to establish new session at {}",
+                        client_addr(conn)
+                    )
                 },
                 || "processConnectRequest: session id 0 asks for a new session.".into(),
             );
-            self.create_session(s, conn, t);
+            if self.mint_session(s, conn, t).is_some() {
+                self.submit_request(s, conn, 0, ClientRequest::CreateSession { timeout_ms: t });
+            }
         }
     }
 
-    /// `ZooKeeperServer.createSession`: mint an ID, then submit the createSession request.
-    fn create_session(&mut self, s: usize, conn: ConnId, timeout_ms: i32) {
+    /// `ZooKeeperServer.createSession`, its first half: mint an ID and give it to the
+    /// connection (the caller then submits the createSession request).
+    fn mint_session(&mut self, s: usize, conn: ConnId, timeout_ms: i32) -> Option<SessionId> {
         let now_clock = self.tracker_clock_ms(s);
         let myid = self.servers[s].myid;
         let id = if self.servers[s].is_leader_like() {
-            let Some(t) = self.servers[s].tracker.as_mut() else {
-                return;
-            };
+            let t = self.servers[s].tracker.as_mut()?;
             t.create_session(timeout_ms, now_clock)
         } else {
-            let Some(t) = self.servers[s].touch.as_mut() else {
-                return;
-            };
+            let t = self.servers[s].touch.as_mut()?;
             t.create_session(timeout_ms)
         };
         self.record_session(id, myid, timeout_ms);
@@ -1236,7 +1254,7 @@ impl World {
         if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
             c.session_id = id;
         }
-        self.submit_request(s, conn, 0, ClientRequest::CreateSession { timeout_ms });
+        Some(id)
     }
 
     /// `ZooKeeperServer.reopenSession`.
@@ -1390,6 +1408,15 @@ impl World {
                 },
                 || "finishSessionInit(invalid): timeout 0, session id 0, a zero password, then the socket closes.".into(),
             );
+            if self.profile.invalid_session_reads_client_eof {
+                // 3.4.5 calls enableRecv() for an invalid session too: its selector reads the
+                // client's end of stream (the client closes on timeout 0) before it acts on
+                // the queued close, so it logs the end of stream, then the close.
+                if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+                    c.state = CnxnState::Established;
+                }
+                return;
+            }
             self.server_close_cnxn(s, conn, "the session is invalid");
         }
     }
@@ -1642,7 +1669,14 @@ impl World {
                 let Origin::Local { conn, xid } = origin else {
                     return;
                 };
-                let state = match check(self) {
+                let checked = check(self);
+                if let Err(e) = &checked {
+                    // Prep's pRequest: checkSession for a read, ping or sync; the catch logs it
+                    // (no txn header, so no zxid).
+                    let err = KeeperError::new(e.client_code());
+                    self.log_user_error(s, session, xid, None, &req, &err);
+                }
+                let state = match checked {
                     Ok(()) => SlotState::Read,
                     Err(CheckError::Moved { .. }) => {
                         self.note_session_moved(s, session, req.type_name(), None);
@@ -1683,7 +1717,7 @@ impl World {
                         s,
                         session,
                         cxid,
-                        zxid,
+                        Some(zxid),
                         &ClientRequest::CreateSession { timeout_ms },
                         &KeeperError::new(codes::SESSIONEXPIRED),
                     );
@@ -1737,7 +1771,7 @@ impl World {
                             s,
                             session,
                             cxid,
-                            zxid,
+                            Some(zxid),
                             &logged,
                             &KeeperError::new(e.client_code()),
                         );
@@ -1751,7 +1785,7 @@ impl World {
                             Ok(t) => t,
                             Err(e) => {
                                 let logged = ClientRequest::Write(op.clone());
-                                self.log_user_error(s, session, cxid, zxid, &logged, &e);
+                                self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
                                 Txn::Error { code: e.code }
                             }
                         }
@@ -1778,7 +1812,7 @@ impl World {
                 };
                 if let Some(e) = failed {
                     let logged = ClientRequest::Multi(ops);
-                    self.log_user_error(s, session, cxid, zxid, &logged, &e);
+                    self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
                 }
                 let hdr = self.txn_header(s, session, cxid, zxid);
                 self.propose(s, hdr, txn, origin);
@@ -1836,7 +1870,7 @@ impl World {
         s: usize,
         session: SessionId,
         cxid: i32,
-        zxid: Zxid,
+        zxid: Option<Zxid>,
         req: &ClientRequest,
         err: &KeeperError,
     ) {
@@ -1844,7 +1878,12 @@ impl World {
             return;
         }
         let node = self.snode(s);
-        let (op, reqpath) = (req.type_name(), reqpath_at_prep(req, err));
+        let (op, reqpath) = (op2string(req), reqpath_at_prep(req, err));
+        // A request with no txn header (a read, a ping, a sync): zxid -2 and txntype unknown.
+        let (zxid, txntype) = match zxid {
+            Some(z) => (hex(z), "-1"),
+            None => ("0xfffffffffffffffe".to_string(), "unknown"),
+        };
         let multi = matches!(req, ClientRequest::Multi(_));
         let error_path = err.path.clone().unwrap_or_else(|| "null".into());
         let message = err.message();
@@ -1855,10 +1894,10 @@ impl World {
             "PrepRequestProcessor",
             move || {
                 format!(
-                    "Got user-level KeeperException when processing sessionid:{} type:{op} cxid:0x{:x} zxid:{} txntype:-1 reqpath:{reqpath}{} Error Path:{error_path} Error:{message}",
+                    "Got user-level KeeperException when processing sessionid:{} type:{op} cxid:0x{:x} zxid:{zxid} txntype:{txntype} reqpath:{reqpath}{} Error Path:{error_path} Error:{message}",
                     hex(session),
-                    cxid,
-                    hex(zxid),
+                    // Long.toHexString of the int cxid: sign-extended (a ping's -2 is 0xff..fe).
+                    cxid as i64 as u64,
                     if multi { " aborting remaining multi ops." } else { "" },
                 )
             },
@@ -2365,8 +2404,8 @@ impl World {
         if !self.servers[s].serving {
             return;
         }
-        if matches!(req, ClientRequest::Sync(_)) {
-            self.leader_process_sync(s, conn, session, cxid, owner);
+        if let ClientRequest::Sync(path) = &req {
+            self.leader_process_sync(s, conn, session, cxid, owner, path);
             return;
         }
         self.leader_submit(s, Origin::Remote, session, cxid, req, Some(owner));
@@ -2382,11 +2421,17 @@ impl World {
         session: SessionId,
         cxid: i32,
         owner: Owner,
+        path: &str,
     ) {
         let check = self.servers[s]
             .tracker
             .as_mut()
             .map(|t| t.check_session(session, owner));
+        if let Some(Err(e)) = &check {
+            let err = KeeperError::new(e.client_code());
+            let req = ClientRequest::Sync(path.to_string());
+            self.log_user_error(s, session, cxid, None, &req, &err);
+        }
         if let Some(Err(CheckError::Moved { .. })) = check {
             self.note_session_moved(s, session, "sync", None);
         }
@@ -2637,6 +2682,14 @@ fn req_type(op: &crate::datatree::Op) -> &'static str {
     ClientRequest::Write(op.clone()).type_name()
 }
 
+/// `Request.op2String`: the op names Request.toString prints, "sync:" with its colon.
+fn op2string(req: &ClientRequest) -> &'static str {
+    match req {
+        ClientRequest::Sync(_) => "sync:",
+        other => other.type_name(),
+    }
+}
+
 /// The `reqpath:` of `Request.toString` on Prep's INFO line. It reads a length-prefixed string
 /// from the request's bytes only if at least 4 of them are still unread (`remaining() >= 4`).
 /// Prep deserialises a request before most of its checks, so by the time it logs, the bytes are
@@ -2648,6 +2701,10 @@ fn req_type(op: &crate::datatree::Op) -> &'static str {
 fn reqpath_at_prep(req: &ClientRequest, err: &KeeperError) -> String {
     match req {
         ClientRequest::Write(op) if err.path.is_none() => op.path().to_string(),
+        // Reads and syncs are only session-checked in Prep: their bytes are unread.
+        ClientRequest::Exists(p) | ClientRequest::GetData(p) | ClientRequest::Sync(p) => {
+            p.to_string()
+        }
         _ => "n/a".to_string(),
     }
 }

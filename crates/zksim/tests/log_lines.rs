@@ -88,7 +88,7 @@ fn client_catch_block_and_server_eof_lines_per_release() {
         has(
             &l,
             &format!(
-                "caught end of stream exception org.apache.zookeeper.server.ServerCnxn$EndOfStreamException: {}",
+                "caught end of stream exception EndOfStreamException: {}",
                 server_eof(&c)
             ),
         );
@@ -132,14 +132,7 @@ fn client_catch_block_and_server_eof_lines_per_release() {
             &expired(&a),
         ),
     );
-    has(
-        &l,
-        &caught(
-            &d,
-            "org.apache.zookeeper.ClientCnxn$EndOfStreamException",
-            &client_eof(&d),
-        ),
-    );
+    has(&l, &caught(&d, "EndOfStreamException", &client_eof(&d)));
     has(
         &l,
         &caught("0x0", "java.net.ConnectException", "Connection refused"),
@@ -264,4 +257,145 @@ fn client_socket_lines_per_release() {
     assert!(l.iter().any(|x| x.starts_with(
         "Session establishment complete on server localhost/127.0.0.1:2181, session id = 0x"
     )));
+}
+
+/// The log lines of a node, without their time (`[node] LEVEL Logger - text`).
+fn node_lines(w: &zksim::world::World, node: &str) -> Vec<String> {
+    zksim::report::log_lines(w)
+        .into_iter()
+        .filter(|l| l.contains(&format!("[{node}] ")))
+        .map(|l| l.split_once(" - ").unwrap().1.to_string())
+        .collect()
+}
+
+#[test]
+fn a_new_session_attempt_names_the_minted_id_from_3_5() {
+    // ZooKeeperServer.processConnectRequest (3.5.5+): createSession first, then DEBUG "Client
+    // attempting to establish new session: session = 0x<new id>, ...".
+    for (version, want) in [("3.5.10", true), ("3.6", true), ("3.4.14", false)] {
+        let w = run(json!({
+            "format": 1, "version": version, "servers": [{"id": 1}],
+            "clients": [{"name": "a", "servers": [1], "session_timeout_ms": 6000}],
+            "actions": [{"at_ms": 100, "do": "connect", "client": "a"}],
+            "until_ms": 500
+        }));
+        let r = report(&w);
+        let sid = client(&r, "a")["session"].as_str().unwrap().to_string();
+        let l = node_lines(&w, "s1");
+        let attempt = l
+            .iter()
+            .find(|x| x.starts_with("Client attempting to establish new session"))
+            .unwrap();
+        assert_eq!(
+            attempt.contains(&format!("session = {sid},")),
+            want,
+            "{version}: {attempt}"
+        );
+    }
+}
+
+#[test]
+fn a_stale_holders_ping_on_the_3_4_leader_is_a_user_level_keeper_exception() {
+    // 3.4 PrepRequestProcessor.pRequest: a ping is only checkSession'd; its SessionMovedException
+    // is logged with no txn header (zxid -2, txntype unknown) and the ping's xid -2, sign-
+    // extended by Long.toHexString. Real 3.4.5: "... type:ping cxid:0xfffffffffffffffe
+    // zxid:0xfffffffffffffffe txntype:unknown reqpath:n/a Error Path:null Error:KeeperErrorCode
+    // = Session moved". 3.5.5+ log no API error.
+    let run_it = |version: &str| {
+        let w = run(json!({
+            "format": 1, "version": version,
+            "servers": [{"id": 1}, {"id": 2}, {"id": 3}],
+            "clients": [
+                {"name": "a", "servers": [3], "session_timeout_ms": 6000},
+                {"name": "b", "servers": [1], "session_timeout_ms": 6000}
+            ],
+            "actions": [
+                {"at_ms": 1000, "do": "connect", "client": "a"},
+                {"at_ms": 2000, "do": "connect", "client": "b", "session_of": "a"}
+            ],
+            "until_ms": 4000
+        }));
+        node_lines(&w, "s3")
+            .into_iter()
+            .filter(|x| x.starts_with("Got user-level KeeperException"))
+            .collect::<Vec<_>>()
+    };
+    let l = run_it("3.4.6");
+    assert!(l.iter().any(|x| x.contains("type:ping cxid:0xfffffffffffffffe zxid:0xfffffffffffffffe txntype:unknown reqpath:n/a Error Path:null Error:KeeperErrorCode = Session moved")), "{l:#?}");
+    assert!(run_it("3.6").is_empty());
+}
+
+#[test]
+fn a_follower_that_stops_following_closes_its_clients_with_a_line_each() {
+    // Learner.shutdown: cnxnFactory.closeAll(); each connection's close logs "Closed socket
+    // connection for client ... which had sessionid 0x...".
+    let w = run(json!({
+        "format": 1, "version": "3.6", "tick_ms": 200,
+        "servers": [{"id": 1}, {"id": 2}, {"id": 3}],
+        "clients": [{"name": "a", "servers": [1], "session_timeout_ms": 6000}],
+        "actions": [
+            {"at_ms": 1000, "do": "connect", "client": "a"},
+            {"at_ms": 2000, "do": "crash_server", "server": 3}
+        ],
+        "until_ms": 2100
+    }));
+    let r = report(&w);
+    let sid = client(&r, "a")["session"].as_str().unwrap().to_string();
+    let l = node_lines(&w, "s1");
+    assert!(
+        l.iter().any(
+            |x| x.starts_with("Closed socket connection for client /127.0.0.1:")
+                && x.ends_with(&format!("which had sessionid {sid}"))
+        ),
+        "{l:#?}"
+    );
+}
+
+#[test]
+fn after_an_invalid_session_3_4_5_reads_the_clients_end_of_stream_before_closing() {
+    // 3.4.5 finishSessionInit calls enableRecv() for an invalid session too (3.4.6 only for a
+    // valid one): real 3.4.5 logs the client's end of stream, then the close.
+    let run_it = |version: &str| {
+        let w = run(json!({
+            "format": 1, "version": version, "servers": [{"id": 1}],
+            "clients": [
+                {"name": "a", "servers": [1], "session_timeout_ms": 6000},
+                {"name": "b", "servers": [1], "session_timeout_ms": 6000}
+            ],
+            "actions": [
+                {"at_ms": 100, "do": "connect", "client": "a"},
+                {"at_ms": 500, "do": "connect", "client": "b", "session_of": "a",
+                 "password": "00000000000000000000000000000000"}
+            ],
+            "until_ms": 1000
+        }));
+        let l = node_lines(&w, "s1");
+        let i = l
+            .iter()
+            .position(|x| x.starts_with("Invalid session"))
+            .unwrap();
+        l[i + 1..]
+            .iter()
+            .map(|x| x.split(' ').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run_it("3.4.5"), ["caught", "Closed"]);
+    assert_eq!(run_it("3.4.6"), ["Closed"]);
+}
+
+#[test]
+fn every_ping_reply_is_logged_at_debug() {
+    // ClientCnxn.SendThread.readResponse: DEBUG "Got ping response for sessionid: 0x... after
+    // Nms" (3.4, 3.5), "... for session id: 0x... after Nms." (3.6+).
+    // d is the client that stays connected and idle until the crash.
+    let (l, _, _, d) = lines("3.4.6");
+    assert!(
+        l.contains(&format!("Got ping response for sessionid: {d} after 2ms")),
+        "{l:#?}"
+    );
+    let (l, _, _, d) = lines("3.6");
+    assert!(
+        l.contains(&format!("Got ping response for session id: {d} after 2ms.")),
+        "{l:#?}"
+    );
 }
