@@ -638,6 +638,11 @@ fn about() -> Html {
                 <li>{ "Reads behind pending writes wait per connection, as in the FinalRequestProcessor's ordering, not per session." }</li>
                 <li>{ "Time is virtual: every server's wall clock and elapsed clock derive from it; nothing reads a real clock. The same scenario gives the same trace, and the same trace hash, natively and here." }</li>
                 <li>{ "Message latency is drawn from the scenario's [min, max] range with a seeded stream per entity. The network never loses a message on its own: partitions hold them like TCP." }</li>
+                <li>{ "Where Java keeps an unordered set (the sessions of one expiry bucket, a touch table, the ephemerals of a session), they are taken in ascending order. Only the order of things that happen in the same millisecond can differ from a real server." }</li>
+                <li>{ "Randomness (the client's host shuffle, its 0-999 ms reconnect sleep) comes from seeded streams, one per client, instead of System.nanoTime." }</li>
+                <li>{ "The 3.5+ connection expirer (NIOServerCnxnFactory's sessionlessCnxnTimeout) is not modelled: it closes a connection that has seen no traffic for its session's timeout. A client that pings never meets it; an unused connection (a half-made one, or one whose session moved away and whose client stopped pinging) stays open here." }</li>
+                <li>{ "Not modelled: ACLs, authentication and SASL, read-only mode, observers, local sessions, data watches (only the connection events are), quotas and the four-letter words." }</li>
+                <li>{ "Every profile is checked against its real release: the conformance suite builds 3.4.5 to 3.9.4 from source and runs the same scenarios on their servers and their own Java client." }</li>
             </ul>
         </section>
     }
