@@ -22,6 +22,7 @@ ports bind 0.0.0.0); the parent adds up their results.
 import argparse
 import datetime
 import json
+import math
 import os
 import queue
 import re
@@ -36,6 +37,9 @@ import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import loglines  # noqa: E402
+import timing  # noqa: E402
 DEBIAN_CP = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-api.jar",
              "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"]
 # The release -> the zksim profile that models it.
@@ -161,6 +165,7 @@ class Ensemble:
         self.tick = tick
         self.dir = workdir
         self.procs = {}
+        self.agent = {}  # sid -> seedclock agent argument for its next start (then cleared)
         ports = free_ports(3 * len(ids))
         self.client_port = {sid: ports[3 * i] for i, sid in enumerate(ids)}
         self.quorum_ports = {sid: (ports[3 * i + 1], ports[3 * i + 2]) for i, sid in enumerate(ids)}
@@ -210,11 +215,14 @@ class Ensemble:
 
     def start(self, sid):
         d = os.path.join(self.dir, f"s{sid}")
-        cmd = [self.release.java, "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+        agent = self.agent.pop(sid, None)
+        cmd = [self.release.java] + ([f"-javaagent:{SEEDCLOCK}={agent}"] if agent else []) + ["-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:TieredStopAtLevel=1",
                f"-Dlog4j.configuration=file:{d}/log4j.properties",
                "-Dzookeeper.jmx.log4j.disable=true",
                "-cp", ":".join(self.release.cp),
                "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{d}/zoo.cfg"]
+        if agent:
+            self.seeded = getattr(self, "seeded", set()) | {sid}
         out = open(os.path.join(d, "stdout.log"), "ab")
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              cwd=d)
@@ -370,6 +378,27 @@ def parse_dump(text):
 # The real run
 
 
+# seedclock (clock/README.md): the releases whose follower collision is made deterministic.
+SEED_RELEASES = {"3.4.5"}
+SEED_MILLIS = 1700000000000
+SEEDCLOCK = None  # the agent jar, set by run_release for a release in SEED_RELEASES
+
+
+def seeded_ok(ens, sid):
+    """The agent says it instrumented the tracker (printed when the class loads: after the
+    election, before the first session), within 10 s of serving."""
+    p = os.path.join(ens.dir, f"s{sid}", "stdout.log")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            if "seedclock: instrumented" in open(p, errors="replace").read():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
 def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barrier=None):
     ids = [s["id"] for s in scn["servers"]]
     ens = Ensemble(scn, release, workdir)
@@ -391,6 +420,13 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
         for attempt in range(3):
             if not initial:
                 break
+            if release.name in SEED_RELEASES and len(initial) > 1 and SEEDCLOCK:
+                # 3.4.5's collision made deterministic: the followers seed their session ids
+                # from the same pinned millisecond, the leader from the next (as zksim's
+                # followers and leader do); only the JVM's first seeding is pinned.
+                lead = sim_leader if sim_leader in initial else max(initial)
+                for sid in initial:
+                    ens.agent[sid] = f"{SEED_MILLIS + (1 if sid == lead else 0)},once"
             for i, sid in enumerate(sorted(initial, reverse=True)):
                 ens.start(sid)
                 if i == 0 and len(initial) > 1:
@@ -400,6 +436,10 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
             if len(initial) < len(ids) and len(initial) <= len(ids) // 2:
                 break  # no quorum yet: nothing serves until the later ones start
             modes = ens.wait_serving(initial)
+            for sid in sorted(getattr(ens, "seeded", ())):
+                if not seeded_ok(ens, sid):
+                    raise RuntimeError(f"s{sid}: no `seedclock: instrumented` line in its stdout.log "
+                                       f"(a broken fixture; exit 86 = the agent refused)")
             want = sim_leader if sim_leader in initial else max(initial)
             if len(initial) == 1 or modes.get(want) == "leader":
                 break
@@ -556,8 +596,8 @@ def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall,
     expiring = {}
     for t, sid, line in slog:
         m = re.search(r"Expiring session (0x[0-9a-f]+), timeout of (\d+)ms exceeded", line)
-        if m and m.group(1) not in expiring:
-            expiring[m.group(1)] = (t, sid)
+        if m:
+            expiring.setdefault(m.group(1), []).append((t, sid))
     events = {c["name"]: [] for c in scn["clients"]}
     conn_info = {}
     last_conn = {}
@@ -654,7 +694,10 @@ def build_report(scn, lines, slog, dumps, kills, connects, issued, t0, end_wall,
                         "negotiated_timeout_ms": refused[c] if c in refused else (info["timeout"] if info else None)})
     sessions = []
     for s in minted:
-        exp = expiring.get(s["id"])
+        # an id minted twice (3.4.5's pinned seeding: two holders sharing it, or a follower
+        # minting the id an expired session of another had): the first Expiring line after
+        # this minting is this one's
+        exp = next((e for e in expiring.get(s["id"], []) if rel(e[0]) >= s["minted_ms"] - 5), None)
         st = "open"
         if exp:
             st = "expired"
@@ -797,8 +840,125 @@ class Checks:
         self.results.append((status, cid, d))
         return ok
 
+    def add(self, status, cid, detail):
+        self.results.append((status, cid, detail))
+
     def failed(self):
         return [r for r in self.results if r[0] == "FAIL"]
+
+
+# Ping send times: real minus simulated interval since the session's previous send (a ping, an
+# op of a handle holding the session, or the connect), ms. Measured (README "Ping send times"):
+# the real client is late by up to +50 ms (p99 +31), never early beyond clock granularity.
+PING_LATE_MS, PING_EARLY_MS = 50, 5
+# Expiry buckets: the leader's `Expiring session` line against the spec's bucket(s); the real
+# last packet is the driver's reading of lastSend (a few ms from the server's arrival stamp).
+EXPIRY_SLACK_MS, EXPIRY_LATE_MS, EXPIRY_EARLY_MS = 25, 25, 5
+
+
+def log_checks(ch, workdir, expect, sim):
+    """Every session-related server log line (per node and session, loglines.py) as checks:
+    one check per (node, session) sequence, id `log[s<node>][<sim session>]`; it fails at its
+    first differing line unless that line matches a `log_known` pattern (then `known`)."""
+    known = [(p, r) for p, r in expect.get("log_known", [])]
+    diffs, info = loglines.compare_dir(workdir, None, known)
+    by_key = {}
+    for d in diffs:
+        by_key.setdefault((d.node, d.session), []).append(d)
+    used = set()
+    for key in info["stats"].get("keys", []):
+        cid = f"log[s{key[0]}][{key[1] or '-'}]"
+        ds = by_key.get(key, [])
+        if not ds:
+            ch.add("ok", cid, "same lines")
+            continue
+        unknown = [d for d in ds if not d.known]
+        for d in ds:
+            if d.known:
+                used.add(d.known)
+        det = "; ".join(f"line {d.index}: real={d.real!r} sim={d.sim!r}" + (f" -- known: {d.known}" if d.known else "")
+                        for d in ds)
+        ch.add("FAIL" if unknown else "known", cid, det)
+    return info
+
+
+def _prev_send(t, sends):
+    prev = [x for x in sends if x < t]
+    return max(prev) if prev else None
+
+
+def ping_checks(ch, workdir, real, sim, scn):
+    """Each ping's send time relative to the session's previous send, real vs sim."""
+    clog, slog = os.path.join(workdir, "client.log"), os.path.join(workdir, "sim.log")
+    if not os.path.exists(clog):
+        return
+    rp, sp = timing.ping_times(clog), timing.ping_times(slog)
+    rc, sc = timing.connect_times(clog), timing.connect_times(slog)
+    smap = loglines.build_session_map(real, sim)
+    t0 = real["t0"]
+    # the real side's sends other than pings: ops issued by a handle while it held the session
+    holds = {}
+    for h in real.get("holds", []):
+        holds.setdefault(timing._canon(h["session"]), set()).add(h["client"])
+    sim_holds = {}
+    for c in sim.get("clients", []):
+        if c.get("session"):
+            sim_holds.setdefault(timing._canon(c["session"]), set()).add(c["name"])
+    if rp and not any(sp.values()):
+        ch.add("known", "pings", f"real {sum(map(len, rp.values()))} ping(s); the simulator's log has no "
+               "`Got ping response` line (zksim does not print them yet) -- known difference: not comparable")
+        return
+    for rsid, rts in sorted(rp.items()):
+        ssid = smap.get(rsid)
+        if ssid is None:
+            continue
+        sts = sp.get(ssid, [])
+        rops = [t0 + o["at_ms"] for o in real["ops"] if o["client"] in holds.get(rsid, ())]
+        sops = [o["at_ms"] for o in sim.get("ops", []) if o["client"] in sim_holds.get(ssid, holds.get(rsid, ()))]
+        rsend = sorted(rts + rops + ([rc[rsid]] if rsid in rc else []))
+        ssend = sorted(sts + sops + ([sc[ssid]] if ssid in sc else []))
+        ri = [t - (_prev_send(t, rsend) or t0) for t in rts]
+        si = [t - (_prev_send(t, ssend) or 0) for t in sts]
+        deltas = [a - b for a, b in zip(ri, si)]
+        ok = len(ri) == len(si) and all(-PING_EARLY_MS <= x <= PING_LATE_MS for x in deltas)
+        ch.add("ok" if ok else "FAIL", f"pings[{ssid}]",
+               f"{len(ri)} real / {len(si)} sim ping(s); interval real-sim {deltas} ms "
+               f"(allowed [-{PING_EARLY_MS}, +{PING_LATE_MS}])")
+
+
+def expiry_bucket_checks(ch, workdir, expect):
+    """The real expiry instant is exactly the spec's bucket: leader-attached the one bucket,
+    follower-attached one of its two candidates (README "Expiry buckets")."""
+    try:
+        rows = timing.expiry_instants(workdir)
+    except (OSError, KeyError, ValueError):
+        return
+    # a session several killed handles held (3.4.5's shared ids): the last one's last packet,
+    # and the session's timeout at the leader (the last createSession's)
+    real = json.load(open(os.path.join(workdir, "real.json")))
+    stimeout = {timing._canon(x["id"]): x["timeout_ms"] for x in real.get("sessions", [])}
+    last = {}
+    for e in rows:
+        if e["last_send_ms"] is not None and (e["session"] not in last or e["last_send_ms"] > last[e["session"]]["last_send_ms"]):
+            last[e["session"]] = e
+    shared = {sid for sid in last if sum(1 for e in rows if e["session"] == sid) > 1}
+    # not for an id several killed handles shared (3.4.5's collision): its touches reach the
+    # leader from two followers' session tables, the formula's single last packet does not apply
+    # (the window check in compare() still covers it, from the last holder's last packet)
+    rows = [e for e in rows if e["session"] not in shared]
+    for e in rows:
+        if e["rearmed_after_crash_ms"] is not None or e["last_send_ms"] is None or not e["timeout_ms"]:
+            continue
+        tick, T, phase, t = e["tick_ms"], e["timeout_ms"], e["phase_ms"], e["last_send_ms"]
+        bucket = lambda x: phase + (math.floor((x + T - phase) / tick) + 1) * tick
+        pts = [t - EXPIRY_SLACK_MS, t, t + EXPIRY_SLACK_MS]
+        if e["mode"] not in ("leader", "standalone"):
+            pts += [x + tick / 2.0 for x in pts]
+        cands = sorted({round(bucket(x)) for x in pts})
+        ok = any(-EXPIRY_EARLY_MS <= e["real_expiry_ms"] - c <= EXPIRY_LATE_MS for c in cands)
+        ch.add("ok" if ok else "FAIL", f"expiry_bucket[{e['client']}]",
+               f"{e['mode']}-attached, last send {t} ms, T {T}, tick {tick}: real expiry {e['real_expiry_ms']} ms, "
+               f"spec bucket(s) {cands} (last send +-{EXPIRY_SLACK_MS} ms; expiry -{EXPIRY_EARLY_MS}/+{EXPIRY_LATE_MS} ms)")
 
 
 def compare(name, scn, expect, real, sim, sim_cps):
@@ -881,6 +1041,13 @@ def window_checks(ch, k, s, o, scn, real, sim, tick, rkeys, skeys):
         return
     last = holds[-1]
     holder, T = last["client"], last["timeout_ms"]
+    # an id two servers minted alike (3.4.5's followers): every holder keeps it alive
+    shared = sum(1 for x in real["sessions"] if x["id"] == s["id"]) > 1
+    if shared:
+        killed = [h["client"] for h in holds if h["client"] in real["kills"]]
+        if killed:
+            holder = max(killed, key=lambda c: real["kills"][c]["last_send_ms"])
+            T = s["timeout_ms"]  # the leader's: the last createSession's timeout
     kill = real["kills"].get(holder)
     if kill is None or kill["at_ms"] < last["at_ms"]:
         return  # the last holder was not killed: no packet to measure from
@@ -893,6 +1060,8 @@ def window_checks(ch, k, s, o, scn, real, sim, tick, rkeys, skeys):
     kill_sim = kill_sim[-1]
     sim_holder = next((c for c in sim["clients"] if c["name"] == holder), None)
     T_sim = (sim_holder or {}).get("negotiated_timeout_ms") or o["timeout_ms"]
+    if shared:
+        T_sim = o["timeout_ms"]
     crash_after = [t for t, what, sid in real["server_events"] if what == "crash"]
     eps = 80  # logging and scheduling slack on a real machine, ms
     leader_changes = [t for t in crash_after if t > kill["at_ms"] and t < s["expired_at_ms"]]
@@ -985,9 +1154,19 @@ def release_expect(expect, release):
                     reasons = dict(expect.get("reasons", {}), **block.get("reasons", {}))
                     v = {c: reasons.get(r[1:], r) if r.startswith("@") else r for c, r in v.items()}
                 out[k].update(v)
+            elif k == "log_known":
+                out["log_known"] = list(out.get("log_known", [])) + [list(x) for x in v]
             elif k != "reasons":
                 out[k] = v
     return out
+
+
+def global_log_known(release):
+    """scenarios/log_known.json: the log-line known differences of every scenario, for release."""
+    p = os.path.join(HERE, "scenarios", "log_known.json")
+    if not os.path.exists(p):
+        return []
+    return release_expect(json.load(open(p)), release).get("log_known", [])
 
 
 def compile_driver(release, classes, logs):
@@ -1013,7 +1192,8 @@ def run_release(args, release):
     tag = release.name
     sdir = os.path.join(HERE, "scenarios")
     names = args.names or sorted(f[:-5] for f in os.listdir(sdir)
-                                 if f.endswith(".json") and not f.endswith(".expect.json"))
+                                 if f.endswith(".json") and not f.endswith(".expect.json")
+                                 and f != "log_known.json")
     tally = {"ok": 0, "race": 0, "known": 0, "known-but-agrees": 0, "FAIL": 0}
     summary = {"release": tag, "profile": release.profile, "scenarios": {}}
 
@@ -1030,6 +1210,15 @@ def run_release(args, release):
             time.sleep(0.01)
         return round(time.time() - t, 2)
     t_all = time.time()
+    global SEEDCLOCK
+    if tag in SEED_RELEASES:
+        p = subprocess.run(["bash", os.path.join(HERE, "clock", "build.sh")], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=900)
+        m = re.search(r"^seedclock (\S+)$", p.stdout, re.M)
+        if p.returncode != 0 or not m:
+            raise RuntimeError(f"clock/build.sh failed: {p.stderr[-2000:]}")
+        SEEDCLOCK = m.group(1)
+        log(f"{tag}: seedclock agent {SEEDCLOCK} (followers {SEED_MILLIS}, leader {SEED_MILLIS + 1}, first seeding only)")
     classes = os.path.join(args.logs, "classes")
     compile_driver(release, classes, args.logs)
     for name in names:
@@ -1038,6 +1227,7 @@ def run_release(args, release):
         raw = json.load(open(path))
         ep = os.path.join(sdir, name + ".expect.json")
         expect = release_expect(json.load(open(ep)) if os.path.exists(ep) else {}, tag)
+        expect["log_known"] = list(expect.get("log_known", [])) + global_log_known(tag)
         res = {"checks": 0, "agree": 0, "race": 0, "known": 0, "failed": 0, "status": "FAIL"}
         summary["scenarios"][name] = res
         if expect.get("skip"):
@@ -1079,6 +1269,9 @@ def run_release(args, release):
                 with open(os.path.join(workdir, "real.json"), "w") as f:
                     json.dump(real, f, indent=1)
                 ch = compare(name, scn, expect, real, sim, cps)
+                log_checks(ch, workdir, expect, sim)
+                ping_checks(ch, workdir, real, sim, scn)
+                expiry_bucket_checks(ch, workdir, expect)
                 if not ch.failed():
                     break
             for status, cid, d in ch.results:

@@ -347,20 +347,34 @@ def compare_server_logs(real_logs, sim_log_path, session_map, ignore_sessions=()
         stats["real_lines"] = sum(len(v) for v in real_seq.values())
         stats["sim_lines"] = sum(len(v) for v in sim_seq.values())
         stats["sequences"] = len(set(real_seq) | set(sim_seq))
+        stats["keys"] = sorted(set(real_seq) | set(sim_seq), key=lambda k: (k[0], k[1] or ""))
     diffs = []
     keys = list(real_seq.keys()) + [k for k in sim_seq if k not in real_seq]
     keys.sort(key=lambda k: (k[0], k[1] or ""))
     for key in keys:
         r, s = real_seq.get(key, []), sim_seq.get(key, [])
-        for i in range(max(len(r), len(s))):
+        i = j = 0
+        while i < len(r) or j < len(s):
             a = r[i] if i < len(r) else None
-            b = s[i] if i < len(s) else None
-            if a != b:
-                k = _known(known, a, b)
-                diffs.append(Difference(key[0], key[1], i, a, b, k, r, s))
-                if k and a is not None and b is not None:
-                    continue  # a known substitution does not hide what follows it
+            b = s[j] if j < len(s) else None
+            if a == b:
+                i, j = i + 1, j + 1
+                continue
+            k = _known(known, a, b)
+            diffs.append(Difference(key[0], key[1], i, a, b, k, r, s))
+            if not k:
                 break
+            # a known difference does not hide what follows it: a substitution moves both sides
+            # on, a line only one side prints moves that side on (whichever lines up next)
+            at = lambda q, n: q[n] if n < len(q) else None
+            if a is not None and b is not None and at(r, i + 1) == at(s, j + 1):
+                i, j = i + 1, j + 1
+            elif a is not None and _known(known, a, None) and at(r, i + 1) == b:
+                i += 1
+            elif b is not None and _known(known, None, b) and a == at(s, j + 1):
+                j += 1
+            else:
+                i, j = i + (a is not None), j + (b is not None)
     return diffs
 
 

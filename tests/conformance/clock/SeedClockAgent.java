@@ -12,6 +12,13 @@
  * else in the class or the JVM is touched: the tracker's expiry clock, every other clock read and
  * every timer stay the release's own.
  *
+ * `<millis>,once` (conform.py's 3.4.5 collision runs): only the first seeding of the JVM gets
+ * <millis>; every later one (a server that re-seeds in the same JVM after a new election: a new
+ * LearnerSessionTracker or leader SessionTrackerImpl) reads the release's own clock (the wall
+ * clock for currentTimeMillis, nanoTime/1e6 for currentElapsedTime), so later seedings are
+ * later, as they are in an unpinned run. The call is then replaced by an invokestatic of
+ * SeedClockAgent.seedWall()J / seedElapsed()J (same ()J descriptor, same stack effect).
+ *
  * Loud, never silent: at premain the class file is read from the class path and the rewrite is
  * tried; if the class, the method or the call is missing the agent prints "seedclock: FATAL ..." to
  * stderr and halts the JVM with status 86 before ZooKeeper starts. When the class is really loaded
@@ -41,8 +48,21 @@ public final class SeedClockAgent implements ClassFileTransformer {
     };
 
     private final long millis;
+    private final boolean once;
+    static volatile long MILLIS;
+    static final java.util.concurrent.atomic.AtomicBoolean USED = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private SeedClockAgent(long millis) { this.millis = millis; }
+    private SeedClockAgent(long millis, boolean once) { this.millis = millis; this.once = once; }
+
+    /** `once` mode, a replaced System.currentTimeMillis(): the pinned value the first time. */
+    public static long seedWall() {
+        return USED.compareAndSet(false, true) ? MILLIS : System.currentTimeMillis();
+    }
+
+    /** `once` mode, a replaced Time.currentElapsedTime() (= nanoTime / 1e6). */
+    public static long seedElapsed() {
+        return USED.compareAndSet(false, true) ? MILLIS : System.nanoTime() / 1000000;
+    }
 
     static void fatal(String msg, Throwable t) {
         System.err.println("seedclock: FATAL " + msg);
@@ -53,12 +73,19 @@ public final class SeedClockAgent implements ClassFileTransformer {
 
     public static void premain(String args, Instrumentation inst) {
         long ms = 0;
+        boolean once = false;
+        String a = args == null ? "" : args.trim();
+        if (a.endsWith(",once")) {
+            once = true;
+            a = a.substring(0, a.length() - ",once".length());
+        }
         try {
-            ms = Long.parseLong(args == null ? "" : args.trim());
+            ms = Long.parseLong(a);
         } catch (NumberFormatException e) {
             fatal("agent argument must be the seed clock value in ms, got '" + args + "'", null);
         }
-        SeedClockAgent agent = new SeedClockAgent(ms);
+        MILLIS = ms;
+        SeedClockAgent agent = new SeedClockAgent(ms, once);
         // Dry run on the class file as found on the class path: fail before ZooKeeper starts.
         byte[] bytes = null;
         try (InputStream in = ClassLoader.getSystemResourceAsStream(TARGET + ".class")) {
@@ -105,7 +132,12 @@ public final class SeedClockAgent implements ClassFileTransformer {
                         if (op == Opcodes.INVOKESTATIC && "()J".equals(mdesc)) {
                             for (String[] c : CLOCKS) {
                                 if (c[0].equals(owner) && c[1].equals(mname)) {
-                                    super.visitLdcInsn(Long.valueOf(millis));
+                                    if (once) {
+                                        super.visitMethodInsn(Opcodes.INVOKESTATIC, "SeedClockAgent",
+                                            c[1].equals("currentTimeMillis") ? "seedWall" : "seedElapsed", "()J", false);
+                                    } else {
+                                        super.visitLdcInsn(Long.valueOf(millis));
+                                    }
                                     replaced++;
                                     what = owner.replace('/', '.') + "." + mname + "()";
                                     return;
@@ -142,7 +174,7 @@ public final class SeedClockAgent implements ClassFileTransformer {
             Result r = rewrite(bytes);
             if (r.error != null) fatal(r.error, null);
             System.err.println("seedclock: instrumented " + TARGET.replace('/', '.') + " "
-                + String.join("; ", r.done) + " -> constant " + millis);
+                + String.join("; ", r.done) + (once ? " -> " + millis + " the first time, then the clock" : " -> constant " + millis));
             System.err.flush();
             return r.bytes;
         } catch (Throwable t) {
