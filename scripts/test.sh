@@ -8,6 +8,7 @@
 #   browser  web/tests/ in headless Debian Chromium (wasm-bindgen-test)
 #   bundle   trunk build --release, then the size budget
 #   e2e      trunk serve on a free loopback port, Playwright driving Debian Chromium
+#   conformance  the real ZooKeeper releases, built from source, against the simulator
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -40,6 +41,9 @@ e2e() {
 }
 
 conformance() {
+  # The comparators' own unit tests (real log excerpts in tests/conformance/fixtures/), then
+  # the scenarios on the real releases.
+  python3 -m unittest discover -s tests/conformance -p 'test_*.py'
   bash tests/conformance/run.sh
 }
 
