@@ -37,6 +37,7 @@ fn scenario(w: &Workload) -> Scenario {
             name: format!("c{i}"),
             servers: ids.clone(),
             session_timeout_ms: w.timeout_ms,
+            version: None,
         })
         .collect();
     // Clients connect spread over the first 10 s, as a fleet starting up would.

@@ -132,6 +132,9 @@ pub(crate) struct Packet {
 pub struct Client {
     pub index: usize,
     pub name: String,
+    /// `clients[].version`: the release whose client-side rules this client follows (None: the
+    /// scenario's). See [`World::cprofile`].
+    pub own_version: Option<crate::profile::Version>,
     pub configured_servers: Vec<u8>,
     pub requested_timeout_ms: i32,
     /// The host provider's shuffled list of myids.
@@ -181,6 +184,7 @@ impl Client {
         Client {
             index,
             name: spec.name.clone(),
+            own_version: spec.version,
             configured_servers: spec.servers.clone(),
             requested_timeout_ms: spec.session_timeout_ms.min(i32::MAX as u64) as i32,
             hosts: Vec::new(),
@@ -271,6 +275,16 @@ fn socket_local_addr(conn: ConnId) -> String {
 const SASL_STATUS: &str = "Will not attempt to authenticate using SASL (unknown error)";
 
 impl World {
+    /// The profile of client `c`'s own release: its `clients[].version`, or the scenario's.
+    /// Every client-side rule (pings, the send loop, its log lines, close, events, 3.9.3's
+    /// expiry) reads this; the servers read `self.profile`.
+    pub(crate) fn cprofile(&self, c: usize) -> &'static crate::profile::Profile {
+        self.clients[c]
+            .own_version
+            .map(|v| v.profile())
+            .unwrap_or(self.profile)
+    }
+
     fn cnode(&self, c: usize) -> Node {
         self.clients[c].node()
     }
@@ -510,7 +524,7 @@ impl World {
         let renew = reuse.map(|(id, _)| id);
         cl.phase = Phase::NeedConnect;
         let node = self.cnode(c);
-        let modern = self.profile.client_logs_3_6;
+        let modern = self.cprofile(c).client_logs_3_6;
         self.log(
             node,
             EventKind::Note,
@@ -697,11 +711,12 @@ impl World {
         match self.clients[c].phase {
             Phase::Idle => {}
             Phase::NeedConnect => {
-                if !self.profile.close_checked_after_reconnect_sleep && self.clients[c].closing {
+                if !self.cprofile(c).close_checked_after_reconnect_sleep && self.clients[c].closing
+                {
                     // 3.5+: `if (closing) break;` before the next host and its sleep.
                     self.send_loop_gives_up(c);
                 } else if self.clients[c].is_first_connect
-                    && self.profile.close_checked_after_reconnect_sleep
+                    && self.cprofile(c).close_checked_after_reconnect_sleep
                     && self.clients[c].closing
                 {
                     // 3.4: no sleep before the first connect, then the same check.
@@ -726,7 +741,7 @@ impl World {
                     self.schedule_client_wake(c, until_ms);
                 } else if let Some(h) = then_host {
                     self.open_socket(c, h);
-                } else if self.profile.close_checked_after_reconnect_sleep
+                } else if self.cprofile(c).close_checked_after_reconnect_sleep
                     && self.clients[c].closing
                 {
                     // 3.4: "don't re-establish connection if we are closing", checked after the
@@ -743,7 +758,7 @@ impl World {
                 }
                 let idle_recv = now.saturating_sub(self.clients[c].last_heard_ms);
                 // `to = connectTimeout - idleRecv`; 3.9.3+ (ZOOKEEPER-4508) `- idleSend`.
-                let since = if self.profile.client_side_expiry == ClientSideExpiry::Never {
+                let since = if self.cprofile(c).client_side_expiry == ClientSideExpiry::Never {
                     self.clients[c].last_heard_ms
                 } else {
                     self.clients[c].last_send_ms
@@ -781,7 +796,7 @@ impl World {
     fn send_loop_gives_up(&mut self, c: usize) {
         let node = self.cnode(c);
         let sid = self.clients[c].session_id;
-        let names = self.profile.send_thread_exit_names_session;
+        let names = self.cprofile(c).send_thread_exit_names_session;
         self.log(
             node,
             EventKind::Note,
@@ -812,7 +827,7 @@ impl World {
         let cl = &self.clients[c];
         let idle_send = self.now_ms().saturating_sub(cl.last_send_ms) as i64;
         let half = (cl.read_timeout_ms / 2) as i64;
-        match self.profile.ping_rule {
+        match self.cprofile(c).ping_rule {
             PingRule::HalfReadTimeout => half - idle_send,
             PingRule::HalfReadTimeoutWithSlack => {
                 half - idle_send - if idle_send > 1000 { 1000 } else { 0 }
@@ -828,7 +843,7 @@ impl World {
             // spinning on a timeout of 0 (readTimeout/2 of a few ms); wait a ms instead.
             return false;
         }
-        let forced = self.profile.ping_rule == PingRule::HalfReadTimeoutWithSlack
+        let forced = self.cprofile(c).ping_rule == PingRule::HalfReadTimeoutWithSlack
             && idle_send > MAX_SEND_PING_INTERVAL_MS;
         self.time_to_next_ping_ms(c) <= 0 || forced
     }
@@ -893,7 +908,7 @@ impl World {
         let node = self.cnode(c);
         let now = self.now_ms();
         // logStartConnect: 3.4 and 3.5 append the SASL status; 3.6+ log it on a line of its own.
-        let separate_sasl = self.profile.client_logs_3_6;
+        let separate_sasl = self.cprofile(c).client_logs_3_6;
         self.log(
             node.clone(),
             EventKind::Note,
@@ -924,7 +939,7 @@ impl World {
         let conn = self
             .net
             .open(ConnKind::Client, node.clone(), Node::Server(host));
-        let keeps_heard = self.profile.client_side_expiry != ClientSideExpiry::Never;
+        let keeps_heard = self.cprofile(c).client_side_expiry != ClientSideExpiry::Never;
         let cl = &mut self.clients[c];
         cl.conn = Some(conn);
         cl.server = Some(host);
@@ -966,7 +981,7 @@ impl World {
                 }
                 let host = self.clients[c].server.unwrap_or(0);
                 let node = self.cnode(c);
-                let both_ends = self.profile.client_socket_lines_3_5;
+                let both_ends = self.cprofile(c).client_socket_lines_3_5;
                 let local = self.clients[c].conn.map(socket_local_addr).unwrap_or_default();
                 self.log(
                     node.clone(),
@@ -1044,7 +1059,7 @@ impl World {
                 if xid == -2 {
                     let sid = self.clients[c].session_id;
                     let after = now.saturating_sub(self.clients[c].last_ping_sent_ms);
-                    let modern = self.profile.client_logs_3_6;
+                    let modern = self.cprofile(c).client_logs_3_6;
                     let node = self.cnode(c);
                     self.log(
                         node,
@@ -1139,8 +1154,8 @@ impl World {
         }
         self.set_client_state(c, ClientState::Connected);
         let host = self.clients[c].server.unwrap_or(0);
-        let modern = self.profile.client_logs_3_6;
-        let remote = if self.profile.client_socket_lines_3_5 {
+        let modern = self.cprofile(c).client_logs_3_6;
+        let remote = if self.cprofile(c).client_socket_lines_3_5 {
             server_addr(host)
         } else {
             socket_remote_addr(host)
@@ -1173,7 +1188,7 @@ impl World {
     fn event_thread_shutdown(&mut self, c: usize) {
         let node = self.cnode(c);
         let sid = self.clients[c].session_id;
-        let names = self.profile.event_thread_log_names_session;
+        let names = self.cprofile(c).event_thread_log_names_session;
         self.log(
             node,
             EventKind::Note,
@@ -1195,7 +1210,7 @@ impl World {
     /// for a handle that has a session.
     fn expires_on_its_own(&self, c: usize) -> bool {
         let cl = &self.clients[c];
-        let applies = match self.profile.client_side_expiry {
+        let applies = match self.cprofile(c).client_side_expiry {
             ClientSideExpiry::Never => false,
             ClientSideExpiry::AnyHandle => true,
             ClientSideExpiry::EstablishedOnly => cl.session_id != 0,
@@ -1228,7 +1243,7 @@ impl World {
     }
 
     fn client_timed_out(&mut self, c: usize, idle_recv: u64) {
-        let thrown = if self.profile.client_side_expiry == ClientSideExpiry::Never {
+        let thrown = if self.cprofile(c).client_side_expiry == ClientSideExpiry::Never {
             Thrown::SessionTimeout { idle_recv }
         } else {
             // 3.9.3+: a read or connect timeout is a ConnectionTimeoutException, not logged
@@ -1248,7 +1263,7 @@ impl World {
         let sid = self.clients[c].session_id;
         match thrown {
             Thrown::SessionTimeout { idle_recv } => {
-                let label = if self.profile.client_logs_3_6 {
+                let label = if self.cprofile(c).client_logs_3_6 {
                     "session id"
                 } else {
                     "sessionid"
@@ -1278,7 +1293,7 @@ impl World {
     /// 3.4.14+ WARN a session timeout or expiry where they throw it, before the catch block
     /// logs it again ("warnInfo").
     fn log_thrown(&mut self, c: usize, thrown: &Thrown) {
-        if !self.profile.client_warns_on_session_timeout
+        if !self.cprofile(c).client_warns_on_session_timeout
             || !matches!(
                 thrown,
                 Thrown::SessionTimeout { .. } | Thrown::SessionExpired
@@ -1309,8 +1324,8 @@ impl World {
         let sid = hex(self.clients[c].session_id);
         let addr = server_addr(self.clients[c].server.unwrap_or(0));
         let class = thrown.java_class();
-        let (level, text) = if self.profile.client_logs_3_6 {
-            let or_timeout = if self.profile.client_side_expiry == ClientSideExpiry::Never {
+        let (level, text) = if self.cprofile(c).client_logs_3_6 {
+            let or_timeout = if self.cprofile(c).client_side_expiry == ClientSideExpiry::Never {
                 ""
             } else {
                 " or SessionTimeoutException"
@@ -1329,7 +1344,7 @@ impl World {
                 Thrown::SessionTimeout { .. }
                 | Thrown::ConnectionTimeout { .. }
                 | Thrown::EndOfStream => (Level::Info, format!("{msg}{RETRY_CONN_MSG}")),
-                Thrown::ConnectRefused if self.profile.client_logs_socket_error => {
+                Thrown::ConnectRefused if self.cprofile(c).client_logs_socket_error => {
                     (Level::Info, format!("Socket error occurred: {addr}: {msg}"))
                 }
                 Thrown::ConnectRefused | Thrown::Io(_) => (
@@ -1460,7 +1475,7 @@ impl World {
             self.finish_op(c, p.op, codes::SESSIONEXPIRED, Vec::new());
         }
         self.event_thread_shutdown(c);
-        if self.profile.closed_event_after_loop {
+        if self.cprofile(c).closed_event_after_loop {
             self.queue_event(c, "Closed");
         }
     }
@@ -1527,6 +1542,7 @@ mod tests {
             name: "c".into(),
             servers: hosts.clone(),
             session_timeout_ms: 4000,
+            version: None,
         };
         let mut c = Client::new(0, &spec, 1);
         c.hosts = hosts;

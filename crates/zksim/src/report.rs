@@ -56,15 +56,21 @@ pub fn report(w: &World) -> Value {
     let clients: Vec<Value> = w
         .client_views()
         .iter()
-        .map(|c| {
-            json!({
+        .enumerate()
+        .map(|(i, c)| {
+            let mut v = json!({
                 "name": c.name,
                 "state": c.state,
                 "server": c.server,
                 "session": (c.session_id != 0).then(|| hex(c.session_id)),
                 "events": c.events,
                 "negotiated_timeout_ms": c.negotiated_timeout_ms,
-            })
+            });
+            // Only a client with a release of its own says which (`clients[].version`).
+            if w.clients[i].own_version.is_some() {
+                v["version"] = json!(w.cprofile(i).name);
+            }
+            v
         })
         .collect();
     let ops: Vec<Value> = w

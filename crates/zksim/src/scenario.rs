@@ -35,7 +35,7 @@
 //! init_limit    extension: initLimit in ticks, 1..=1000                 (default 10)
 //! sync_limit    extension: syncLimit in ticks, 1..=1000                 (default 5)
 //! servers       [{id, clock_offset_ms?, uptime_ms?, start_ms?}]         (required, at least one)
-//! clients       [{name, servers, session_timeout_ms}]                   (required, may be empty)
+//! clients       [{name, servers, session_timeout_ms, version?}]         (required, may be empty)
 //! actions       [{at_ms, do, ...}] in time order                        (required, may be empty)
 //! until_ms      where a run stops                       (default: 60000 past the last action)
 //! narration     extension: [{at_ms, text}] key moments for the gallery, in time order (optional)
@@ -180,6 +180,11 @@ pub struct ClientSpec {
     /// `[min_session_timeout_ms, max_session_timeout_ms]`; 0 is a legal request and gets the
     /// minimum, as REAL-ZOOKEEPER.md measured).
     pub session_timeout_ms: u64,
+    /// The client's own release (second-round contract): its client-side rules (pings, the
+    /// catch block and its log lines, close, events, 3.9.3's expiry) follow this profile; the
+    /// servers follow the scenario's. None: the scenario's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<Version>,
 }
 
 /// A key moment for the gallery: a caption shown when the run reaches `at_ms`.

@@ -386,6 +386,7 @@ impl World {
                 name: c.name.clone(),
                 servers: c.configured_servers.clone(),
                 session_timeout_ms: c.requested_timeout_ms as u64,
+                version: c.own_version,
             })
             .collect();
         Scenario {

@@ -74,6 +74,10 @@ fn base(version: Version, seed: u64, servers: u8, clients: usize, r: &mut Prng) 
                 name: format!("c{i}"),
                 servers: (1..=servers).collect(),
                 session_timeout_ms: [400u64, 1000, 3000][i % 3],
+                // A mixed fleet now and then: some clients of another release.
+                version: (i as u64 + seed)
+                    .is_multiple_of(3)
+                    .then(|| Version::ALL[(i + seed as usize) % Version::ALL.len()]),
             })
             .collect(),
         actions: Vec::new(),

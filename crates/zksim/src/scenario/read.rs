@@ -107,7 +107,7 @@ pub(super) const TOP_FIELDS: &[&str] = &[
     "narration",
 ];
 pub(super) const SERVER_FIELDS: &[&str] = &["id", "clock_offset_ms", "uptime_ms", "start_ms"];
-pub(super) const CLIENT_FIELDS: &[&str] = &["name", "servers", "session_timeout_ms"];
+pub(super) const CLIENT_FIELDS: &[&str] = &["name", "servers", "session_timeout_ms", "version"];
 pub(super) const NARRATION_FIELDS: &[&str] = &["at_ms", "text"];
 
 /// 32 hex digits as 16 bytes.
@@ -571,26 +571,7 @@ impl Reader<'_> {
         }
         let version = match top.get("version") {
             None => defaults::VERSION,
-            Some(Value::String(s)) => match Version::parse(s) {
-                Some(v) => v,
-                None => {
-                    let known: Vec<&str> = Version::ALL.iter().map(|v| v.name()).collect();
-                    return err(
-                        "version",
-                        format!(
-                            "unknown version {} (expected one of {})",
-                            quote(s),
-                            known.join(", ")
-                        ),
-                    );
-                }
-            },
-            Some(v) => {
-                return err(
-                    "version",
-                    format!("must be a string such as \"3.6\", got {}", show(v)),
-                );
-            }
+            Some(v) => version_value(v, "version")?,
         };
         let seed = top.u64("seed", 0, u64::MAX, Some(defaults::SEED))?;
         let tick_ms = top.u64("tick_ms", 1, TICK_MS_MAX, Some(defaults::TICK_MS))?;
@@ -789,10 +770,15 @@ impl Reader<'_> {
             let servers = ctx.server_list(o.array("servers")?, &o.at("servers"))?;
             let session_timeout_ms =
                 o.u64("session_timeout_ms", 0, SESSION_TIMEOUT_MS_MAX, None)?;
+            let version = match o.get("version") {
+                None => None,
+                Some(v) => Some(version_value(v, &o.at("version"))?),
+            };
             out.push(ClientSpec {
                 name: name.to_string(),
                 servers,
                 session_timeout_ms,
+                version,
             });
         }
         ctx.connected = vec![false; out.len()];
@@ -1072,4 +1058,28 @@ pub(super) fn multi_op(v: &Value, path: &str) -> R<MultiOp> {
             version: o.version_field("version")?,
         },
     })
+}
+
+/// A version name (the scenario's `version`, a client's `version`): one of the profiles.
+fn version_value(v: &Value, path: &str) -> R<Version> {
+    match v {
+        Value::String(s) => Version::parse(s).map_or_else(
+            || {
+                let known: Vec<&str> = Version::ALL.iter().map(|v| v.name()).collect();
+                err(
+                    path,
+                    format!(
+                        "unknown version {} (expected one of {})",
+                        quote(s),
+                        known.join(", ")
+                    ),
+                )
+            },
+            Ok,
+        ),
+        other => err(
+            path,
+            format!("must be a string such as \"3.6\", got {}", show(other)),
+        ),
+    }
 }

@@ -727,6 +727,7 @@ fn validate_catches_a_hand_built_mistake() {
         name: "s4".into(),
         servers: vec![1],
         session_timeout_ms: 4000,
+        version: None,
     });
     assert_eq!(
         s.validate(&Limits::BROWSER).unwrap_err().path,
