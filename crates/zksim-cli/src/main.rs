@@ -15,6 +15,7 @@ zksim: ZooKeeper's session machinery, version by version, on a deterministic vir
 
 USAGE:
     zksim run SCENARIO [--until MS] [--json | --log]
+    zksim diff SCENARIO --vs VERSION [--until MS] [--json]
     zksim link encode FILE [--page URL] [--at MS]
     zksim link decode LINK
     zksim gallery [NAME]
@@ -26,6 +27,9 @@ SCENARIO is a scenario file (JSON, format 1), a link (…#s=1.…), or - for sta
 run            runs the scenario to its until_ms (or --until MS) and prints a summary;
                --json prints the run report (servers, sessions, clients, ops, znodes and the
                trace hash), --log prints every ZooKeeper log line with its virtual time and node.
+diff           runs the scenario as written and under VERSION, and prints the first event where
+               the two runs differ (what each release did there) and both summaries; --json
+               prints both reports and the divergence.
 link encode    prints the link of a scenario file (--page sets the page, --at the position).
 link decode    prints the scenario a link carries, as JSON.
 gallery        lists the built-in stories, or prints one as a scenario file.
@@ -74,6 +78,7 @@ fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         "run" => cmd_run(&args[1..]),
+        "diff" => cmd_diff(&args[1..]),
         "link" => cmd_link(&args[1..]),
         "gallery" => cmd_gallery(&args[1..]),
         "bench" => zksim_cli_bench(&args[1..]),
@@ -175,6 +180,79 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
         }
         _ => print_summary(&world),
     }
+    Ok(())
+}
+
+fn cmd_diff(args: &[String]) -> Result<(), String> {
+    let mut input = None;
+    let mut until = None;
+    let mut vs = None;
+    let mut json = false;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--json" => json = true,
+            "--until" => until = Some(parse_ms(&take_value(args, &mut i, "--until")?, "--until")?),
+            "--vs" => {
+                let v = take_value(args, &mut i, "--vs")?;
+                let known: Vec<&str> = zksim::profile::Version::ALL
+                    .iter()
+                    .map(|v| v.name())
+                    .collect();
+                vs = Some(zksim::profile::Version::parse(&v).ok_or_else(|| {
+                    format!(
+                        "--vs: unknown version {v:?} (expected one of {})",
+                        known.join(", ")
+                    )
+                })?);
+            }
+            a if input.is_none() && (a == "-" || !a.starts_with("--")) => {
+                input = Some(a.to_string())
+            }
+            a => return Err(format!("diff: unexpected argument {a:?}")),
+        }
+        i += 1;
+    }
+    let input = input.ok_or("diff: which scenario? (a file, a link, or - for stdin)")?;
+    let vs = vs.ok_or("diff: --vs VERSION is required (the profile to compare with)")?;
+    let (scenario, _) = parse_scenario(&read_input(&input)?)?;
+    if let Some(u) = until
+        && u > Limits::NATIVE.until_ms_max
+    {
+        return Err(format!(
+            "--until: at most {} ms",
+            Limits::NATIVE.until_ms_max
+        ));
+    }
+    let d = zksim::diff::diff(&scenario, vs, until);
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&zksim::diff::report(&d)).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    let (an, bn) = (d.a.profile().name, d.b.profile().name);
+    match &d.divergence {
+        None => out!("{an} and {bn} run this scenario alike: no event differs."),
+        Some(v) => {
+            let at = |w: &zksim::world::World, e: &Option<zksim::trace::TraceEvent>| match e {
+                Some(e) => format!(
+                    "{:.3} s [{}] {}",
+                    e.at_ms as f64 / 1000.0,
+                    w.node_name(&e.node),
+                    e.explain
+                ),
+                None => "(the run had ended)".to_string(),
+            };
+            out!("first divergence (event {}):", v.index);
+            out!("  {an}: {}", at(&d.a, &v.a));
+            out!("  {bn}: {}", at(&d.b, &v.b));
+        }
+    }
+    out!("");
+    print_summary(&d.a);
+    print_summary(&d.b);
     Ok(())
 }
 

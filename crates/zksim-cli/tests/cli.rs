@@ -111,7 +111,7 @@ fn until_stops_early() {
 
 #[test]
 fn bad_input_exits_2_with_the_reason_on_stderr() {
-    let cases: [(&[&str], Option<&str>, &str); 5] = [
+    let cases: [(&[&str], Option<&str>, &str); 7] = [
         (
             &["run", "-"],
             Some(r#"{"format": 1, "servers": [{"id": 0}], "clients": [], "actions": []}"#),
@@ -121,6 +121,12 @@ fn bad_input_exits_2_with_the_reason_on_stderr() {
         (&["run", "http://x/#s=1.@@@"], None, "link"),
         (&["link", "decode", "#s=2.abc"], None, "newer zksim"),
         (&["frobnicate"], None, "unknown command"),
+        (
+            &["diff", "-"],
+            Some(r#"{"format": 1, "servers": [], "clients": [], "actions": []}"#),
+            "--vs",
+        ),
+        (&["diff", "-", "--vs", "3.7"], Some("{}"), "unknown version"),
     ];
     for (args, stdin, needle) in cases {
         let out = zksim(args, stdin);
@@ -148,6 +154,7 @@ fn help_names_every_command() {
     let text = String::from_utf8(out.stdout).unwrap();
     for c in [
         "run",
+        "diff",
         "link encode",
         "link decode",
         "gallery",
@@ -158,4 +165,21 @@ fn help_names_every_command() {
     ] {
         assert!(text.contains(c), "{c}");
     }
+}
+
+#[test]
+fn diff_names_the_first_event_where_two_versions_part() {
+    // DESIGN.md "Compare": `zksim diff SCENARIO --vs VERSION [--json]`.
+    let story = zksim(&["gallery", "zookeeper-2886-stuck"], None);
+    let text = String::from_utf8(story.stdout).unwrap();
+    let out = zksim(&["diff", "-", "--vs", "3.6"], Some(&text));
+    assert_eq!(out.status.code(), Some(0));
+    let t = String::from_utf8(out.stdout).unwrap();
+    assert!(t.starts_with("first divergence"), "{t}");
+    assert!(t.contains("  3.5.10: ") && t.contains("  3.6: "), "{t}");
+    let out = zksim(&["diff", "-", "--vs", "3.6", "--json"], Some(&text));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["a"]["version"], "3.5.10");
+    assert_eq!(v["b"]["version"], "3.6");
+    assert!(v["first_divergence"]["a"]["at_ms"].as_u64().is_some());
 }

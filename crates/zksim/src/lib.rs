@@ -19,6 +19,7 @@
 pub mod client;
 pub mod codes;
 pub mod datatree;
+pub mod diff;
 pub mod gallery;
 pub mod ids;
 pub mod invariants;
