@@ -27,10 +27,15 @@ pub const THEMES: &[(&str, &[&str])] = &[
         "A session's life",
         &[
             "session-life",
+            "timeout-negotiation",
             "connection-loss-vs-expiry",
             "reconnect-after-expiry",
             "leader-failover",
         ],
+    ),
+    (
+        "When the client gives up",
+        &["ensemble-down-3.9.2", "ensemble-down-3.9.3"],
     ),
     (
         "Ephemeral nodes",

@@ -142,6 +142,18 @@ pub const STORIES: &[Story] = &[
         id: "stale-holders",
         json: include_str!("../gallery/stale-holders.json"),
     },
+    Story {
+        id: "timeout-negotiation",
+        json: include_str!("../gallery/timeout-negotiation.json"),
+    },
+    Story {
+        id: "ensemble-down-3.9.2",
+        json: include_str!("../gallery/ensemble-down-3.9.2.json"),
+    },
+    Story {
+        id: "ensemble-down-3.9.3",
+        json: include_str!("../gallery/ensemble-down-3.9.3.json"),
+    },
 ];
 
 pub fn story(id: &str) -> Option<&'static Story> {

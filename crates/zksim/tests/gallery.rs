@@ -255,3 +255,37 @@ fn every_beat_that_says_a_session_expires_is_at_its_expiry() {
         }
     }
 }
+
+#[test]
+fn zookeeper_4508_ensemble_down_the_3_9_2_client_waits_the_3_9_3_client_gives_up() {
+    let (_, r) = story("ensemble-down-3.9.2");
+    assert_eq!(
+        client(&r, "worker")["events"],
+        serde_json::json!(["SyncConnected", "Disconnected", "SyncConnected"])
+    );
+    assert_eq!(codes(&r, "worker"), vec![Some(OK), Some(OK)]);
+    assert_eq!(
+        znode(&r, "/worker").unwrap()["ephemeral_owner"],
+        r["sessions"][0]["id"]
+    );
+    let (_, r) = story("ensemble-down-3.9.3");
+    assert_eq!(
+        client(&r, "worker")["events"],
+        serde_json::json!(["SyncConnected", "Disconnected", "Expired"])
+    );
+    assert_eq!(client(&r, "worker")["state"], "CLOSED");
+    assert_eq!(codes(&r, "worker"), vec![Some(OK), Some(SESSIONEXPIRED)]);
+    // The servers expire the abandoned session a timeout after the takeover re-armed it.
+    assert_eq!(r["sessions"][0]["state"], "expired");
+    assert!(znode(&r, "/worker").is_none());
+}
+
+#[test]
+fn timeout_negotiation_clamps_into_two_and_twenty_ticks() {
+    // ZooKeeperServer.processConnectRequest: [minSessionTimeout, maxSessionTimeout] =
+    // [2, 20] x tickTime, no rounding.
+    let (_, r) = story("timeout-negotiation");
+    for (name, t) in [("short", 4000), ("long", 40000), ("plain", 10000)] {
+        assert_eq!(client(&r, name)["negotiated_timeout_ms"], t, "{name}");
+    }
+}
