@@ -541,7 +541,7 @@ impl Engine {
         self.playing = false;
         let start_ms = self.world.now_ms();
         let start_seq = self.world.trace().len();
-        let beat = self.next_beat_ms();
+        let mut beat = self.next_beat_ms();
         for _ in 0..STEP_SEARCH_MAX {
             let now = self.world.now_ms();
             let next = self.world.next_event_ms().filter(|at| *at <= beat);
@@ -549,6 +549,12 @@ impl Engine {
                 // Nothing more before the beat: stop at it.
                 self.advance(beat, u64::MAX);
                 let moved = self.world.now_ms() > start_ms || self.world.trace().len() > start_seq;
+                if !moved && beat < self.world.until_ms() {
+                    // The beat was "now" only because of events that leave no trace (a timer
+                    // that a later one replaced): look for the next beat instead of stopping.
+                    beat = self.next_beat_ms();
+                    continue;
+                }
                 let to = self.world.trace().len();
                 let last = self
                     .history
