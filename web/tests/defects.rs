@@ -299,6 +299,16 @@ async fn the_picker_shows_titles_by_theme_and_the_story_its_description() {
     assert!(said.contains("(currentTimeMillis << 24) >> 8"), "{said}");
     assert!(!said.contains('`'), "{said}");
     assert_eq!(count(host, ".about-story code"), 2);
+    // Which real release it was checked against, from gallery/conformance.json.
+    let checked = text(host, ".about-story .story-checked");
+    let want = zksim_web::components::side::checked_text(
+        &zksim::gallery::story("collision-3.4.5").unwrap().checked(),
+    );
+    assert_eq!(checked, want);
+    assert!(
+        checked.starts_with("Checked against real ZooKeeper 3.4.5: "),
+        "{checked}"
+    );
     // Later it is closed but still there.
     while text(host, ".clock .now") == "0.000 s" {
         click(host, "button[aria-label='Next interesting event']").await;

@@ -29,6 +29,11 @@ pub fn Narration(props: &Props) -> Html {
         _ => None,
     }
     .or_else(|| engine.scenario().description.clone());
+    // What the conformance suite found when it ran this story on a real release.
+    let checked = match engine.source {
+        Source::Story(id) => zksim::gallery::story(id).map(|s| checked_text(&s.checked())),
+        _ => None,
+    };
     let at_start = engine.now_ms() == 0;
     html! {
         <section class="panel narration" aria-labelledby="narration-title" aria-live="polite">
@@ -40,6 +45,9 @@ pub fn Narration(props: &Props) -> Html {
                 <details class="about-story" open={at_start}>
                     <summary>{ "About this story" }</summary>
                     <div class="story-description">{ crate::story::markdown(&text) }</div>
+                    if let Some(c) = &checked {
+                        <p class="story-checked">{ c }</p>
+                    }
                 </details>
             }
             if let Some((at, text)) = story {
@@ -52,6 +60,22 @@ pub fn Narration(props: &Props) -> Html {
                 </p>
             }
         </section>
+    }
+}
+
+/// "Checked against real ZooKeeper 3.4.5: 29 of 29 checks agreed." or why it was not.
+pub fn checked_text(c: &zksim::gallery::Checked) -> String {
+    match c {
+        zksim::gallery::Checked::On(rs) => {
+            let runs: Vec<String> = rs
+                .iter()
+                .map(|r| format!("{}: {} of {} checks agreed", r.release, r.agreed, r.checks))
+                .collect();
+            format!("Checked against real ZooKeeper {}.", runs.join("; "))
+        }
+        zksim::gallery::Checked::NotChecked(why) => {
+            format!("Not checked against a real release: {why}.")
+        }
     }
 }
 
