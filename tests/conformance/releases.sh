@@ -65,7 +65,7 @@ apt_install() {
   local log="$1"; shift
   local try
   for try in 1 2 3 4 5 6; do
-    if timeout 600 as_root apt-get -o DPkg::Lock::Timeout=120 install -y --no-install-recommends \
+    if as_root timeout 600 apt-get -o DPkg::Lock::Timeout=120 install -y --no-install-recommends \
       "$@" </dev/null >>"$log" 2>&1; then
       return 0
     fi
@@ -73,7 +73,7 @@ apt_install() {
       sleep 10
     fi
     if ((try == 1)) || ((try == 3)); then
-      timeout 600 as_root apt-get -o DPkg::Lock::Timeout=120 update </dev/null >>"$log" 2>&1 || true
+      as_root timeout 600 apt-get -o DPkg::Lock::Timeout=120 update </dev/null >>"$log" 2>&1 || true
     fi
   done
   return 1

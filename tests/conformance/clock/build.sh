@@ -13,10 +13,10 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi; }
 
 if [[ ! -f "$ASM" ]]; then
   log="$(mktemp "${TMPDIR:-/tmp}/zksim-clock-apt.XXXXXX")"
-  timeout 600 as_root apt-get -o DPkg::Lock::Timeout=180 install -y --no-install-recommends libasm-java \
+  as_root timeout 600 apt-get -o DPkg::Lock::Timeout=180 install -y --no-install-recommends libasm-java \
     </dev/null >"$log" 2>&1 || {
-    timeout 600 as_root apt-get -o DPkg::Lock::Timeout=180 update </dev/null >>"$log" 2>&1 || true
-    timeout 600 as_root apt-get -o DPkg::Lock::Timeout=180 install -y --no-install-recommends libasm-java \
+    as_root timeout 600 apt-get -o DPkg::Lock::Timeout=180 update </dev/null >>"$log" 2>&1 || true
+    as_root timeout 600 apt-get -o DPkg::Lock::Timeout=180 install -y --no-install-recommends libasm-java \
       </dev/null >>"$log" 2>&1
   } || { tail -n 20 "$log" >&2; die "cannot install libasm-java (log $log)"; }
 fi
