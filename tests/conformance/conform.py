@@ -1467,8 +1467,23 @@ def gallery_results(stories, not_checked, summaries, wanted, complete):
         committed = open(GALLERY_RESULTS).read()
     except OSError:
         committed = ""
-    if committed == text:
-        log("gallery: crates/zksim/gallery/conformance.json is up to date")
+
+    def shape(t):
+        """The file without its agreed counts: a race (an accepted alternative) or a known
+        difference that happens to agree moves a story's count by a check or two from run to
+        run (seen: 32/31, 15/17), so only the stories, releases, not-checked reasons and check
+        counts make the file stale; every check that disagrees fails its story above."""
+        try:
+            d = json.loads(t)
+        except ValueError:
+            return None
+        for e in d.get("stories", {}).values():
+            for r in e.get("releases", []):
+                r.pop("agreed", None)
+        return d
+    if committed == text or (shape(committed) is not None and shape(committed) == shape(text)):
+        log("gallery: crates/zksim/gallery/conformance.json is up to date"
+            + ("" if committed == text else " (agreed counts differ by races and known differences only)"))
         return 0
     if os.environ.get("ZKSIM_CONFORMANCE_WRITE") == "1":
         with open(GALLERY_RESULTS, "w") as f:
