@@ -823,8 +823,10 @@ class Checks:
         self.alt = expect.get("alternatives", {})
         self.known = expect.get("known_differences", {})
         self.results = []  # (status, id, detail)
+        self.real_values = {}  # check id -> the real side's value (for log_known's "when_real")
 
     def check(self, cid, real, sim, ok=None, detail=""):
+        self.real_values[cid] = real
         if ok is None:
             alts = self.alt.get(cid)
             if alts is not None:
@@ -860,11 +862,22 @@ PING_LATE_MS, PING_EARLY_MS = 50, 5
 EXPIRY_SLACK_MS, EXPIRY_LATE_MS, EXPIRY_EARLY_MS = 25, 25, 5
 
 
+def _known_applies(ch, entry):
+    """A log_known entry [regex, reason] always applies; [regex, reason, {"when_real": {check id:
+    value}}] only when the real side of every named check (already compared) had that value: a
+    race's log lines are excused only on the branch the real run took, so the lines the other
+    branch prints are still compared."""
+    if len(entry) < 3:
+        return True
+    when = entry[2].get("when_real", {})
+    return all(cid in ch.real_values and ch.real_values[cid] == v for cid, v in when.items())
+
+
 def log_checks(ch, workdir, expect, sim):
     """Every session-related server log line (per node and session, loglines.py) as checks:
     one check per (node, session) sequence, id `log[s<node>][<sim session>]`; it fails at its
     first differing line unless that line matches a `log_known` pattern (then `known`)."""
-    known = [(p, r) for p, r in expect.get("log_known", [])]
+    known = [(k[0], k[1]) for k in expect.get("log_known", []) if _known_applies(ch, k)]
     diffs, info = loglines.compare_dir(workdir, None, known)
     by_key = {}
     for d in diffs:

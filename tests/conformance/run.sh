@@ -44,6 +44,9 @@ cleanup() {
       echo "=== ${f#"$LOGS"/}"
       tail -n 15 "$f"
     done
+    # Last, so that a CI log cut to its end still names what failed.
+    echo "--- what failed (from $LOGS/conform.out):"
+    grep -E '^(FAIL|  FAIL)' "$LOGS/conform.out" 2>/dev/null | cut -c1-300 | tail -n 40 || true
   fi
   ls -1d "$HERE"/logs/*/ 2>/dev/null | sort | head -n -10 | xargs -r rm -rf
   if [[ -n "$CLOSING" ]]; then
