@@ -884,6 +884,13 @@ impl World {
             }
             return;
         }
+        // The LearnerHandler's socket read returns: its read timeout starts again.
+        if !matches!(msg, Msg::Fin) {
+            let now = self.now_ms();
+            if let Some(h) = self.servers[s].learners.get_mut(&conn) {
+                h.last_heard_ms = now;
+            }
+        }
         match msg {
             Msg::Syn => self.accept(s, conn, from),
             Msg::Connect {
@@ -1051,11 +1058,19 @@ impl World {
             self.go_looking(s);
             return;
         }
+        let _ = from;
+        self.learner_handler_goodbye(s, conn);
+        self.net.close_side(conn, &node);
+    }
+
+    /// `LearnerHandler.run`'s finally: GOODBYE, and `shutdown` takes the handler (and the owner
+    /// identity it carried) out of the leader's learners.
+    fn learner_handler_goodbye(&mut self, s: usize, conn: ConnId) {
         if let Some(h) = self.servers[s].learners.remove(&conn) {
             let peer = self.servers[h.server].myid;
-            let _ = from;
+            let node = self.snode(s);
             self.log(
-                node.clone(),
+                node,
                 EventKind::Note,
                 Level::Warn,
                 "LearnerHandler",
@@ -1063,7 +1078,67 @@ impl World {
                 || "A learner's connection ended; its LearnerHandler (and the owner identity it carried) is gone.".into(),
             );
         }
+    }
+
+    /// The read timeout of a LearnerHandler's socket: initLimit ticks until the learner has
+    /// acknowledged NEWLEADER (`Leader.LearnerCnxAcceptor` sets it on accept), then syncLimit
+    /// ticks (`LearnerHandler.run`, "now that the ack has been processed expect the syncLimit").
+    /// A learner that sends nothing for that long (it answers every leader ping, so only a dead
+    /// or cut-off one) is dropped by the leader on its own, whether or not the learner has noticed.
+    fn schedule_learner_read_timeout(&mut self, s: usize, conn: ConnId) {
+        let Some(h) = self.servers[s].learners.get(&conn) else {
+            return;
+        };
+        let limit_ticks = if h.synced {
+            self.cfg.sync_limit
+        } else {
+            self.cfg.init_limit
+        };
+        let at_ms = h.last_heard_ms + self.cfg.tick_ms * limit_ticks as u64;
+        let handler_id = h.handler_id;
+        self.schedule(
+            at_ms,
+            Event::LearnerReadTimeout {
+                server: s,
+                handler_id,
+            },
+        );
+    }
+
+    pub(crate) fn learner_read_timeout(&mut self, s: usize, handler_id: u64) {
+        let Some((conn, h)) = self.servers[s]
+            .learners
+            .iter()
+            .find(|(_, h)| h.handler_id == handler_id)
+            .map(|(c, h)| (*c, h.clone()))
+        else {
+            return; // the handler is gone already
+        };
+        let limit_ticks = if h.synced {
+            self.cfg.sync_limit
+        } else {
+            self.cfg.init_limit
+        };
+        if self.now_ms() < h.last_heard_ms + self.cfg.tick_ms * limit_ticks as u64 {
+            self.schedule_learner_read_timeout(s, conn);
+            return;
+        }
+        let node = self.snode(s);
+        self.log(
+            node.clone(),
+            EventKind::Note,
+            Level::Error,
+            "LearnerHandler",
+            || "Unexpected exception causing shutdown while sock still open java.net.SocketTimeoutException: Read timed out".into(),
+            move || {
+                format!(
+                    "The leader heard nothing from this learner for {limit_ticks} ticks (its socket's read timeout) and closes the connection."
+                )
+            },
+        );
+        self.learner_handler_goodbye(s, conn);
         self.net.close_side(conn, &node);
+        self.send(conn, node, Msg::Fin);
     }
 
     // ----- client sessions -----
@@ -2293,6 +2368,7 @@ impl World {
                 last_heard_ms: now,
             },
         );
+        self.schedule_learner_read_timeout(s, conn);
         let image = DbImage {
             tree: self.servers[s].tree.clone(),
             sessions: self.servers[s].db_sessions.clone(),

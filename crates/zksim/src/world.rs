@@ -99,6 +99,7 @@ pub(crate) enum Event {
     LeaderTick { server: usize, generation: u64 },
     FollowerTimeout { server: usize, generation: u64 },
     ElectionCheck,
+    LearnerReadTimeout { server: usize, handler_id: u64 },
 }
 
 /// A session as the run report sees it: every session minted, in minting order.
@@ -463,6 +464,9 @@ impl World {
             Event::ElectionCheck => {
                 self.election_scheduled = false;
                 self.election_check();
+            }
+            Event::LearnerReadTimeout { server, handler_id } => {
+                self.learner_read_timeout(server, handler_id)
             }
         }
     }
