@@ -3,6 +3,7 @@
 //
 // Input, one command a line, tab-separated, every free-text field percent-encoded (UTF-8):
 //   connect NAME HOSTS TIMEOUT SID|- PASSWD|-   HOSTS = host:port,... tried in that order (no shuffle)
+//                                     [BIND]   BIND = the loopback address its sockets bind to
 //   op ID NAME KIND PATH DATA VERSION EPHEMERAL SEQUENTIAL   KIND: create set_data delete exists get_data sync
 //   multi ID NAME OPS        OPS = kind,path,data,version,ephemeral;...  (each part percent-encoded)
 //   register ID NAME STYLE PATH DATA     STYLE: exists-then-set | delete-then-create
@@ -202,30 +203,47 @@ public class Driver {
      * provider's cycle, spin delay and onConnected are positional, so only the names in its log lines
      * differ from an unshuffled provider.
      */
-    static ZooKeeper open(String hosts, int timeout, Watcher w, String sid, String passwd) throws Exception {
+    static ZooKeeper open(String hosts, int timeout, Watcher w, String sid, String passwd, String bind)
+            throws Exception {
         long id = sid == null ? 0 : Long.parseUnsignedLong(sid.substring(2), 16);
         Constructor<ZooKeeper> c = hostProviderConstructor(sid != null);
         try {
             if (c != null) {
                 Ordered hp = new Ordered(parseHosts(hosts));
-                return sid == null ? c.newInstance(hosts, timeout, w, false, hp)
-                        : c.newInstance(hosts, timeout, w, id, unhex(passwd), false, hp);
+                // A client a partition names: its sockets bound to its own loopback address.
+                Class<?> s35 = bind == null ? null : Class.forName("org.apache.zookeeper.DriverSocket35");
+                if (s35 != null) {
+                    s35.getField("pendingBind").set(null, bind);
+                    System.setProperty("zookeeper.clientCnxnSocket", s35.getName());
+                }
+                try {
+                    return sid == null ? c.newInstance(hosts, timeout, w, false, hp)
+                            : c.newInstance(hosts, timeout, w, id, unhex(passwd), false, hp);
+                } finally {
+                    if (s35 != null) {
+                        s35.getField("pendingBind").set(null, null);
+                        System.clearProperty("zookeeper.clientCnxnSocket");
+                    }
+                }
             }
         } catch (InvocationTargetException e) {
             throw (Exception) e.getCause();
         }
         Class<?> s34 = Class.forName("org.apache.zookeeper.DriverSocket34");
         s34.getField("pending").set(null, parseHosts(hosts));
+        s34.getField("pendingBind").set(null, bind);
         System.setProperty("zookeeper.clientCnxnSocket", s34.getName());
         try {
             return sid == null ? new ZooKeeper(hosts, timeout, w, false)
                     : new ZooKeeper(hosts, timeout, w, id, unhex(passwd), false);
         } finally {
             s34.getField("pending").set(null, null);
+            s34.getField("pendingBind").set(null, null);
         }
     }
 
-    static void connect(String name, String hosts, int timeout, String sid, String passwd) throws Exception {
+    static void connect(String name, String hosts, int timeout, String sid, String passwd, String bind)
+            throws Exception {
         ZooKeeper old = handles.remove(name);
         if (old != null) {
             kill(name, old);
@@ -255,7 +273,7 @@ public class Driver {
                 emit("refused", name, "0x" + Long.toHexString(zk.getSessionId()), zk.getSessionTimeout());
             }
         };
-        ZooKeeper zk = open(hosts, timeout, w, sid.equals("-") ? null : sid, passwd);
+        ZooKeeper zk = open(hosts, timeout, w, sid.equals("-") ? null : sid, passwd, bind);
         self[0] = zk;
         handles.put(name, zk);
         ready.countDown();
@@ -545,7 +563,7 @@ public class Driver {
             try {
                 switch (f[0]) {
                     case "connect":
-                        connect(f[1], f[2], Integer.parseInt(f[3]), f[4], f[5]);
+                        connect(f[1], f[2], Integer.parseInt(f[3]), f[4], f[5], f.length > 6 && !f[6].equals("-") ? f[6] : null);
                         break;
                     case "op": {
                         ZooKeeper zk = handles.get(f[2]);

@@ -50,8 +50,10 @@ DEFAULT_RELEASES = ["3.4.5", "3.4.6", "3.4.14", "3.5.10", "3.6.4", "3.7.2", "3.8
 # Releases that run only these scenarios unless scenario names are given (the time budget: 3.9.3
 # and 3.9.4 differ from 3.9.2's profile only by the client's own expiry, ZOOKEEPER-4508/4921).
 RELEASE_SCENARIOS = {"3.9.3": ["client-expiry"], "3.9.4": ["client-expiry"]}
-# Releases whose servers bind election/quorum ports on 0.0.0.0: run in a private network namespace.
-NETNS = {"3.4.5"}
+# Every release runs in a private network namespace of its own (unshare -n, loopback only): 3.4.5's
+# servers bind election/quorum ports on 0.0.0.0, and the partitions' nftables rules (Cuts) must
+# touch nothing outside the run.
+NETNS = set(PROFILE)
 RELEASES_SH = os.path.join(HERE, "releases.sh")
 LOG4J = """log4j.rootLogger=INFO, F
 log4j.appender.F=org.apache.log4j.FileAppender
@@ -169,6 +171,9 @@ class Ensemble:
         self.dir = workdir
         self.procs = {}
         self.agent = {}  # sid -> seedclock agent argument for its next start (then cleared)
+        # With partitions, each server runs as a uid of its own, so that nftables can tell whose
+        # packet it is (Cuts); it keeps root's file access (ambient capabilities) and nothing else.
+        self.uid = {sid: SERVER_UID_BASE + sid for sid in ids} if uses_partitions(scn) else {}
         ports = free_ports(3 * len(ids))
         self.client_port = {sid: ports[3 * i] for i, sid in enumerate(ids)}
         self.quorum_ports = {sid: (ports[3 * i + 1], ports[3 * i + 2]) for i, sid in enumerate(ids)}
@@ -226,6 +231,11 @@ class Ensemble:
                "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{d}/zoo.cfg"]
         if agent:
             self.seeded = getattr(self, "seeded", set()) | {sid}
+        if sid in self.uid:
+            u = self.uid[sid]
+            caps = "+dac_override,+dac_read_search"
+            cmd = ["setpriv", f"--reuid={u}", f"--regid={u}", "--clear-groups", f"--inh-caps={caps}",
+                   f"--ambient-caps={caps}"] + cmd  # setpriv execs: the same PID
         out = open(os.path.join(d, "stdout.log"), "ab")
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              cwd=d)
@@ -278,6 +288,104 @@ class Ensemble:
             if m in ("leader", "standalone"):
                 return sid
         return None
+
+
+# Partitions on a real ensemble. Every release runs in a network namespace of its own, where the
+# harness owns the nftables ruleset. A server runs as uid SERVER_UID_BASE + myid (Ensemble), and a
+# client a partition names binds its sockets to a loopback address of its own (CLIENT_IP_BASE + its
+# index; DriverSocket34/35). Each new connection is marked with its initiator's uid (conntrack), so
+# a packet's sender is its socket's uid and its receiver is the acceptor (by destination port) or
+# the initiator (by the mark). A cut X -> Y drops what X sends Y, as the simulator's partition
+# stops it: TCP retransmits, nothing is lost, a connect across it hangs (its SYN or SYN-ACK is
+# dropped), and the data moves again after the heal (after TCP's retransmission backoff, where
+# the simulator delivers at once: scenarios leave the heal time to matter only by seconds).
+SERVER_UID_BASE = 20000
+CLIENT_IP_BASE = 10
+NFT_TABLE = "zksim_cuts"
+
+
+def uses_partitions(scn):
+    return any(a.get("do") in ("partition", "heal") for a in scn.get("actions", []))
+
+
+def partition_clients(scn):
+    """Client name -> its own loopback address, for every client a partition or heal names."""
+    named = set()
+    for a in scn.get("actions", []):
+        if a.get("do") in ("partition", "heal"):
+            named |= {e for e in (a.get("a") or []) + (a.get("b") or []) if not re.fullmatch(r"s\d+", e)}
+    return {c["name"]: f"127.0.0.{CLIENT_IP_BASE + i}" for i, c in enumerate(scn.get("clients", []))
+            if c["name"] in named}
+
+
+def partition_refusal():
+    """Why partitions cannot be driven here, or None."""
+    if os.geteuid() != 0:
+        return "partitions need root (a network namespace, nftables rules, servers under their own uids)"
+    if not shutil.which("nft") or not shutil.which("setpriv"):
+        return "partitions need nft (Debian's nftables) and setpriv"
+    return None
+
+
+def nft(*args):
+    p = subprocess.run(["nft"] + list(args), capture_output=True, text=True, timeout=10)
+    if p.returncode != 0:
+        raise RuntimeError(f"nft {' '.join(args)}: {p.stderr.strip()}")
+    return p.stdout
+
+
+class Cuts:
+    """The directed cuts now in force, as nftables rules (see above)."""
+
+    def __init__(self, ens, client_ips):
+        self.ens = ens
+        self.ips = client_ips
+        self.rules = {}  # (from, to) -> [rule handle]
+        nft("add", "table", "inet", NFT_TABLE)
+        nft("add", "chain", "inet", NFT_TABLE, "out", "{ type filter hook output priority 0; }")
+        for sid, u in ens.uid.items():
+            nft("add", "rule", "inet", NFT_TABLE, "out", "meta", "skuid", str(u), "ct", "state", "new",
+                "ct", "mark", "set", str(u))
+
+    def _ports(self, sid):
+        q, e = self.ens.quorum_ports[sid]
+        return "{ " + ", ".join(str(p) for p in (self.ens.client_port[sid], q, e)) + " }"
+
+    def _exprs(self, x, y):
+        """nft match expressions for what endpoint x sends endpoint y."""
+        xs, ys = x if x.startswith("s") and x[1:].isdigit() else None, y if y.startswith("s") and y[1:].isdigit() else None
+        if xs and ys:
+            ux, uy = self.ens.uid[int(x[1:])], self.ens.uid[int(y[1:])]
+            return [f"meta skuid {ux} ct mark {ux} tcp dport {self._ports(int(y[1:]))}",
+                    f"meta skuid {ux} ct mark {uy}"]
+        if xs:
+            return [f"meta skuid {self.ens.uid[int(x[1:])]} ip daddr {self.ips[y]}"]
+        if ys:
+            return [f"ip saddr {self.ips[x]} tcp dport {self.ens.client_port[int(y[1:])]}"]
+        return []  # client to client: no traffic to cut
+
+    def cut(self, x, y):
+        if (x, y) in self.rules:
+            return
+        handles = []
+        for e in self._exprs(x, y):
+            out = nft("-e", "-a", "add", "rule", "inet", NFT_TABLE, "out", *e.split(), "drop")
+            m = re.search(r"# handle (\d+)", out)
+            if not m:
+                raise RuntimeError(f"nft gave no rule handle: {out!r}")
+            handles.append(m.group(1))
+        self.rules[(x, y)] = handles
+
+    def heal(self, pred):
+        for k in [k for k in self.rules if pred(*k)]:
+            for h in self.rules.pop(k):
+                nft("delete", "rule", "inet", NFT_TABLE, "out", "handle", h)
+
+    def close(self):
+        try:
+            nft("delete", "table", "inet", NFT_TABLE)
+        except Exception:
+            pass
 
 
 class Driver:
@@ -406,9 +514,15 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
     ids = [s["id"] for s in scn["servers"]]
     ens = Ensemble(scn, release, workdir)
     drv = None
+    cuts = None
     real = {"notes": []}
     t_setup = time.time()
     try:
+        if uses_partitions(scn):
+            # Before any server starts: conntrack then sees every connection from its SYN, so
+            # its mark is its initiator's uid (a connection picked up mid-stream would be
+            # marked by whichever side happened to send first after the rules were loaded).
+            cuts = Cuts(ens, partition_clients(scn))
         # The driver JVM starts (and loads its client classes against a closed port: a handle
         # to it mints nothing) while the servers start and elect.
         drv = Driver(workdir, classes, release)
@@ -453,6 +567,7 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
             raise RuntimeError(f"the first election did not make s{want} leader: {modes}")
         real["initial_modes"] = modes
         modes_cache = dict(modes)  # cleared when a server starts or crashes
+        client_ips = partition_clients(scn)
         drv.wait_for(lambda f: f[1] == "warm", 30)
         clients = {c["name"]: c for c in scn["clients"]}
         actions = scn["actions"]
@@ -525,7 +640,8 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
                     sid, pw = sessions_of[a["session_of"]]
                     if a.get("password"):
                         pw = a["password"]
-                drv.send("connect", c, hosts, spec.get("session_timeout_ms", 30000), sid, pw)
+                drv.send("connect", c, hosts, spec.get("session_timeout_ms", 30000), sid, pw,
+                         client_ips.get(c, "-"))
                 connects.append((c, now_ms(), a, idx))
             elif what == "kill":
                 port = attached.get(c)
@@ -537,6 +653,21 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
                 kill_info[c] = (sid, mode)
             elif what == "freeze":
                 drv.send("freeze", c, a["for_ms"])
+            elif what == "partition":
+                for x in a["a"]:
+                    for y in a["b"]:
+                        cuts.cut(x, y)
+                        if not a.get("one_way"):
+                            cuts.cut(y, x)
+                modes_cache.clear()
+                server_events.append((now_ms(), "partition", a))
+            elif what == "heal":
+                def side(v, e):
+                    return v is None or e in v
+                cuts.heal(lambda f, t: (side(a.get("a"), f) and side(a.get("b"), t))
+                          or (side(a.get("a"), t) and side(a.get("b"), f)))
+                modes_cache.clear()
+                server_events.append((now_ms(), "heal", a))
             elif what == "close":
                 drv.send("close", idx, c)
                 issued.append((idx, a))
@@ -575,6 +706,8 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
         if drv:
             drv.stop()
         ens.stop_all()
+        if cuts:
+            cuts.close()
     real["teardown_s"] = round(time.time() - t_end, 2) if "t_end" in locals() else None
     # Server logs.
     slog = []
@@ -1068,6 +1201,16 @@ def compare(name, scn, expect, real, sim, sim_cps):
             ch.check(f"client[{n}].negotiated_timeout", c.get("negotiated_timeout_ms"),
                      o.get("negotiated_timeout_ms"))
         ch.check(f"client[{n}].server", c["server"], o["server"])
+    # Server roles at the end: the real srvr four-letter word just after until_ms (after the
+    # end-tree read) against the simulator's role at until_ms.
+    if real.get("final_modes") is not None:
+        word = {"leader": "leading", "follower": "following", "standalone": "standalone"}
+        fm = {int(k): v for k, v in real["final_modes"].items()}
+        for sv in sim["servers"]:
+            sid = sv["id"]
+            r = "down" if sid not in fm else word.get(fm[sid], "not serving")
+            o = "down" if sv["state"] == "down" else (sv["state"] if sv.get("serving") else "not serving")
+            ch.check(f"server[s{sid}].role@end", r, o)
     # Ops: per client, in the order issued.
     def per_client(ops):
         out = {}
@@ -1165,9 +1308,8 @@ def window_checks(ch, k, s, o, scn, real, sim, tick, rkeys, skeys):
 
 
 # Actions the harness cannot do to a real ensemble (with why); the scenario fails naming them.
+# partition and heal are driven (Cuts) where partition_refusal() allows it.
 REFUSED_ACTIONS = {
-    "partition": "no network partitions on loopback (would need per-endpoint packet filtering)",
-    "heal": "no network partitions on loopback (would need per-endpoint packet filtering)",
     "clock_jump": "a real server's wall clock cannot be moved without moving the machine's",
     "hold": "real TCP messages cannot be held in the network",
     "release": "real TCP messages cannot be held in the network",
@@ -1196,6 +1338,8 @@ def refusals(scn):
             out.append(f"servers[{i}].uptime_ms: a real server's elapsed clock is its JVM's")
     for i, a in enumerate(scn.get("actions", [])):
         why = REFUSED_ACTIONS.get(a.get("do"))
+        if a.get("do") in ("partition", "heal"):
+            why = partition_refusal()
         if why:
             out.append(f"actions[{i}].do: {a['do']!r}: {why}")
     return out
@@ -1239,11 +1383,14 @@ def global_log_known(release):
 
 def compile_driver(release, classes, logs):
     """Driver.java against this release's client jar (Java 8 bytecode: runs on any release's
-    java); for a 3.4 client, also DriverSocket34 (its ClientCnxnSocketNIO is 3.4's)."""
+    java), with DriverSocket34 for a 3.4 client or DriverSocket35 for a later one (their
+    ClientCnxnSocketNIO constructors differ)."""
     os.makedirs(classes, exist_ok=True)
     srcs = [os.path.join(HERE, "Driver.java")]
     if release.is34:
         srcs.append(os.path.join(HERE, "java34", "org", "apache", "zookeeper", "DriverSocket34.java"))
+    else:
+        srcs.append(os.path.join(HERE, "java35", "org", "apache", "zookeeper", "DriverSocket35.java"))
     cmd = ["javac", "-proc:none", "-nowarn", "-Xlint:-options", "--release", "8", "-d", classes,
            "-cp", ":".join(release.cp)] + srcs
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=180)

@@ -55,7 +55,8 @@ jars_for() {
 APT_PACKAGES=(liblog4j1.2-java libslf4j-java libjline-java libjline2-java libcommons-cli-java
   libcommons-io-java libnetty-java libjetty9-java libjetty9-extra-java libjackson2-databind-java
   libjackson2-core-java libjackson2-annotations-java libfindbugs-annotations-java
-  libservlet-api-java libdropwizard-metrics-java libsnappy-java libjson-simple-java javacc)
+  libservlet-api-java libdropwizard-metrics-java libsnappy-java libjson-simple-java javacc
+  nftables)  # nftables: the partitions' drop rules (README "Partitions")
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi; }
 
