@@ -40,6 +40,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import loglines  # noqa: E402
 import timing  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "clock"))
+import fakeclock  # noqa: E402
 DEBIAN_CP = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-api.jar",
              "/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"]
 # The release -> the zksim profile that models it.
@@ -174,6 +176,13 @@ class Ensemble:
         # With partitions, each server runs as a uid of its own, so that nftables can tell whose
         # packet it is (Cuts); it keeps root's file access (ambient capabilities) and nothing else.
         self.uid = {sid: SERVER_UID_BASE + sid for sid in ids} if uses_partitions(scn) else {}
+        # A server whose wall clock the scenario moves runs on a fake clock of its own (see
+        # "Clock jumps" below); the clock outlives the server's restarts, as a machine's does.
+        self.clocks, self.clock_history = {}, {}  # sid -> FakeClock; [(real ms, offset ms)]
+        for sid, offset_ms in clock_servers(scn).items():
+            self.clocks[sid] = fakeclock.FakeClock()
+            self.clocks[sid].set_offset(offset_ms)
+            self.clock_history[sid] = [(None, offset_ms)]
         ports = free_ports(3 * len(ids))
         self.client_port = {sid: ports[3 * i] for i, sid in enumerate(ids)}
         self.quorum_ports = {sid: (ports[3 * i + 1], ports[3 * i + 2]) for i, sid in enumerate(ids)}
@@ -236,9 +245,10 @@ class Ensemble:
             caps = "+dac_override,+dac_read_search"
             cmd = ["setpriv", f"--reuid={u}", f"--regid={u}", "--clear-groups", f"--inh-caps={caps}",
                    f"--ambient-caps={caps}"] + cmd  # setpriv execs: the same PID
+        env = dict(os.environ, **self.clocks[sid].env()) if sid in self.clocks else None
         out = open(os.path.join(d, "stdout.log"), "ab")
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                             cwd=d)
+                             cwd=d, env=env)
         out.close()
         self.procs[sid] = p
         track(p.pid, f"server s{sid}")
@@ -257,6 +267,27 @@ class Ensemble:
     def stop_all(self):
         for sid in list(self.procs):
             self.crash(sid)
+
+    def jump_clock(self, sid, by_ms):
+        """Moves server sid's wall clock by by_ms and marks the moment in its log (a line the
+        log reader never sees: unfake_log takes it out with the faked timestamps)."""
+        clock = self.clocks[sid]
+        t = clock.jump(by_ms)
+        self.clock_history[sid].append((t * 1000.0, clock.offset_ms))
+        with open(self.log_path(sid), "a") as f:  # O_APPEND, as the server's own appender
+            f.write(f"{CLOCK_JUMP_MARK} {clock.offset_ms} {t * 1000.0:.3f}\n")
+
+    def unfake_logs(self):
+        """Every faked server log back on the machine's clock (the original kept beside it)."""
+        for sid, clock in self.clocks.items():
+            p = self.log_path(sid)
+            if os.path.exists(p):
+                shutil.copyfile(p, p + ".faked")
+                with open(p, errors="replace") as f:
+                    text = f.read()
+                with open(p, "w") as f:
+                    f.write(unfake_log(text, self.clock_history[sid]))
+            clock.close()
 
     def wait_port(self, sid, timeout_s):
         deadline = time.time() + timeout_s
@@ -386,6 +417,65 @@ class Cuts:
             nft("delete", "table", "inet", NFT_TABLE)
         except Exception:
             pass
+
+
+# Clock jumps on a real server. A server whose wall clock the scenario moves (`clock_jump`, or
+# `servers[].clock_offset_ms`) runs under libfaketime (clock/fakeclock.py): its
+# System.currentTimeMillis() and its log timestamps follow an offset file, while System.nanoTime()
+# and the length of every timed wait stay true, as on a machine whose clock is stepped. Every
+# server event the harness reads comes from log timestamps, so after the run the faked log is
+# put back on the machine's clock: each jump appends a marker line to the log (the harness's
+# write, O_APPEND like the appender's), and the lines between two markers are shifted back by
+# the offset then in force. A line whose clock was read on one side of a jump and written on the
+# other (a few microseconds) is recognised by landing outside its segment and shifted by the
+# neighbouring offset instead.
+CLOCK_JUMP_MARK = "ZKSIM-CLOCK-JUMP"
+CLOCK_SEGMENT_SLACK_MS = 500
+
+
+def clock_servers(scn):
+    """Server id -> its initial wall-clock offset (ms), for every server whose clock moves."""
+    out = {}
+    for sv in scn.get("servers", []):
+        if sv.get("clock_offset_ms") not in (None, 0):
+            out[sv["id"]] = int(sv["clock_offset_ms"])
+    for a in scn.get("actions", []):
+        if a.get("do") == "clock_jump":
+            out.setdefault(int(a["server"]), 0)
+    return out
+
+
+def _log_stamp(ms):
+    dt = datetime.datetime.fromtimestamp(ms / 1000.0)
+    return dt.strftime("%Y-%m-%d %H:%M:%S") + ",%03d" % (int(round(ms)) % 1000)
+
+
+def unfake_log(text, history, end_ms=None):
+    """A faked server log's text on the machine's clock. history: [(real ms, offset ms)], the
+    offset from the start first and then one entry per jump, in the order of the log's markers;
+    end_ms: the real end of the log (no line is later; default now)."""
+    end_ms = time.time() * 1000.0 if end_ms is None else end_ms
+    bounds = [h[0] for h in history[1:]]  # the real instants of the jumps
+    slack = CLOCK_SEGMENT_SLACK_MS
+    out, seg = [], 0
+    for line in text.split("\n"):
+        if line.startswith(CLOCK_JUMP_MARK):
+            seg = min(seg + 1, len(history) - 1)
+            continue
+        stamp = parse_log_time(line)
+        if stamp is None:
+            out.append(line)
+            continue
+        lo = bounds[seg - 1] if seg > 0 else None
+        hi = bounds[seg] if seg < len(bounds) else end_ms
+        t = stamp - history[seg][1]
+        if (lo is not None and t < lo - slack) or t > hi + slack:
+            if lo is not None and abs(stamp - history[seg - 1][1] - lo) <= slack:
+                t = stamp - history[seg - 1][1]  # read before the jump, written after its marker
+            elif seg < len(bounds) and abs(stamp - history[seg + 1][1] - hi) <= slack:
+                t = stamp - history[seg + 1][1]  # read after the next jump, written before its marker
+        out.append(_log_stamp(t) + line[23:])
+    return "\n".join(out)
 
 
 class Driver:
@@ -651,6 +741,9 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
                 mode = modes_cache[sid]
                 drv.send("kill", c)
                 kill_info[c] = (sid, mode)
+            elif what == "clock_jump":
+                ens.jump_clock(int(a["server"]), int(a["by_ms"]))
+                server_events.append((now_ms(), "clock_jump", a))
             elif what == "freeze":
                 drv.send("freeze", c, a["for_ms"])
             elif what == "partition":
@@ -706,6 +799,7 @@ def run_real(scn, expect, workdir, classes, release, sim_hosts, sim_leader, barr
         if drv:
             drv.stop()
         ens.stop_all()
+        ens.unfake_logs()
         if cuts:
             cuts.close()
     real["teardown_s"] = round(time.time() - t_end, 2) if "t_end" in locals() else None
@@ -1201,9 +1295,10 @@ def compare(name, scn, expect, real, sim, sim_cps):
             ch.check(f"client[{n}].negotiated_timeout", c.get("negotiated_timeout_ms"),
                      o.get("negotiated_timeout_ms"))
         ch.check(f"client[{n}].server", c["server"], o["server"])
-    # Server roles at the end: the real srvr four-letter word just after until_ms (after the
-    # end-tree read) against the simulator's role at until_ms.
-    if real.get("final_modes") is not None:
+    # Server roles at the end, in a scenario with partitions (whose point they often are): the
+    # real srvr four-letter word just after until_ms (after the end-tree read) against the
+    # simulator's role at until_ms.
+    if real.get("final_modes") is not None and uses_partitions(scn):
         word = {"leader": "leading", "follower": "following", "standalone": "standalone"}
         fm = {int(k): v for k, v in real["final_modes"].items()}
         for sv in sim["servers"]:
@@ -1310,7 +1405,6 @@ def window_checks(ch, k, s, o, scn, real, sim, tick, rkeys, skeys):
 # Actions the harness cannot do to a real ensemble (with why); the scenario fails naming them.
 # partition and heal are driven (Cuts) where partition_refusal() allows it.
 REFUSED_ACTIONS = {
-    "clock_jump": "a real server's wall clock cannot be moved without moving the machine's",
     "hold": "real TCP messages cannot be held in the network",
     "release": "real TCP messages cannot be held in the network",
     "drop": "real TCP messages cannot be dropped selectively",
@@ -1332,8 +1426,6 @@ def refusals(scn):
         out.append(f"latency_ms: {lat} (loopback's latency is well under 1 ms; only up to "
                    f"[{LATENCY_MAX_MS}, {LATENCY_MAX_MS}] is taken as it)")
     for i, sv in enumerate(scn.get("servers", [])):
-        if sv.get("clock_offset_ms") not in (None, 0):
-            out.append(f"servers[{i}].clock_offset_ms: every real server runs on the machine's clock")
         if sv.get("uptime_ms") not in (None, 0):
             out.append(f"servers[{i}].uptime_ms: a real server's elapsed clock is its JVM's")
     for i, a in enumerate(scn.get("actions", [])):
@@ -1545,10 +1637,6 @@ GALLERY_RESULTS = os.path.join(HERE, "..", "..", "crates", "zksim", "gallery", "
 GALLERY_WHY = {
     "delay": "its message rule delays a message on the follower-to-leader quorum link, which the harness "
              "cannot apply to a real ensemble (it would need a relay that parses the quorum protocol)",
-    "clock_jump": "its clock_jump moves one server's wall clock: clock/fakeclock.py can do that to a real "
-                  "server, but the harness reads every server event (expiry, sessions, log lines) by the "
-                  "server's log timestamps, which move with the faked clock; converting them by the "
-                  "offset history is not implemented, so the run could not be compared",
 }
 
 

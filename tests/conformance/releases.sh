@@ -56,7 +56,7 @@ APT_PACKAGES=(liblog4j1.2-java libslf4j-java libjline-java libjline2-java libcom
   libcommons-io-java libnetty-java libjetty9-java libjetty9-extra-java libjackson2-databind-java
   libjackson2-core-java libjackson2-annotations-java libfindbugs-annotations-java
   libservlet-api-java libdropwizard-metrics-java libsnappy-java libjson-simple-java javacc
-  nftables)  # nftables: the partitions' drop rules (README "Partitions")
+  nftables libfaketime)  # the partitions' drop rules, the clock jumps' fake clock (README)
 
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo -n "$@"; fi; }
 
@@ -425,12 +425,11 @@ for v in "${versions[@]}"; do
   ((rc == 0)) || need=1
   lines+=("release $v $d")
 done
+ensure_packages # also when every release is cached: the suite's own tools (nft, libfaketime)
 if ((need == 0)); then
   printf '%s\n' "${lines[@]}"
   exit 0
 fi
-
-ensure_packages
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/zksim-releases.XXXXXX")"
 declare -A PIDS=()
 stop_children() { # each child leads its own process group (setsid): stop it and its javac
