@@ -1,47 +1,26 @@
-//! The playground's store: one world, its checkpoints, the log, and what the user is doing.
+//! The playground's store: which timeline is open, and what the user is doing with it.
 //!
-//! State and time live in the core ([`World`]); this module only decides *which* world is on
-//! screen and how it moves. No browser code: the page's timers and events call [`Engine`]'s
-//! methods through [`Playground`] (a Yew `Reducible`, as in function_todomvc) and the components
-//! read views of [`Engine::world`].
-//!
-//! ```text
-//!   open(scenario) ──▶ origin (World::new) ──┬──▶ live world ──run_until──▶ now
-//!                                            │        │ drain events
-//!                                            │        ▼
-//!                                            │   history (by trace seq, from every world)
-//!                                            ▼
-//!   precompute (a shadow world, in idle time) ──▶ checkpoints every `checkpoint_ms`
-//!   seek(t): the latest checkpoint ≤ t, run_until(t); the log is the history up to now
-//!   act(kind) at now: World::apply; every checkpoint is rebuilt from to_scenario()
-//! ```
-//!
-//! The run is deterministic, so event `seq` is the same event whichever world computed it: the
-//! live world and the precompute both feed one [`History`], and the log on screen is always the
-//! last [`LOG_WINDOW`] events before now, whether the page played there or seeked there. A seek
-//! that lands where the history has a hole recomputes it from an earlier checkpoint.
-//!
-//! Checkpoints are clones of a drained world (no kept events), so they stay light. An action
-//! rewrites history from the scenario's point of view (a shared link replays it from time 0), so
-//! after one the checkpoints are recomputed from `to_scenario()`: seeking back before the action
-//! and playing forward runs it again, as the link would.
+//! Time lives in the core: [`Timeline`] (zksim::timeline) owns the world, its checkpoints, the
+//! history and seeking, and is tested natively. This module keeps only what is the page's:
+//! where the scenario came from, play and its speed, the selection, banners, acts done by hand
+//! (a story with acts is the user's fork of it) and what an open set aside. No browser code:
+//! the page's timers and events call [`Engine`]'s methods through [`Playground`] (a Yew
+//! `Reducible`, as in function_todomvc) and the components read views of [`Engine::world`].
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 use yew::Reducible;
 use zksim::link::{self, LinkError};
 use zksim::scenario::{ActionKind, Limits, Scenario};
+use zksim::timeline::{Refused, Stepped, Timeline};
 use zksim::trace::TraceEvent;
 use zksim::world::World;
 
 use crate::plain;
 
-/// The log on screen: the last this many events before now (the views show recent ones).
-pub const LOG_WINDOW: u64 = 5_000;
-/// Events the history keeps at most (the log window and what was computed around it).
-pub const HISTORY_MAX: usize = 60_000;
+pub use zksim::timeline::LOG_WINDOW;
+
 /// An act closer than this to the end of the timeline moves the end, so that what it causes
 /// can be played (virtual ms after the act).
 pub const ACT_RUNWAY_MS: u64 = 10_000;
@@ -49,12 +28,6 @@ pub const ACT_RUNWAY_MS: u64 = 10_000;
 pub const FRAME_EVENTS_MAX: u64 = 30_000;
 /// Events the background precompute runs per idle slice.
 pub const PRECOMPUTE_EVENTS_PER_SLICE: u64 = 20_000;
-/// Checkpoints per scenario, at most (memory: each is a world clone).
-pub const CHECKPOINTS_MAX: u64 = 150;
-/// The smallest checkpoint spacing, in virtual ms.
-pub const CHECKPOINT_MS_MIN: u64 = 1_000;
-/// How many raw world steps "step" and "next interesting" take before giving up.
-pub const STEP_SEARCH_MAX: u64 = 2_000_000;
 /// Playback speeds offered, as multiples of real time.
 pub const SPEEDS: &[f64] = &[
     0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 100.0, 250.0, 1000.0,
@@ -112,101 +85,12 @@ impl Banner {
     }
 }
 
-/// Every event any world of this scenario recorded, by `seq`: a contiguous run from `base`.
-#[derive(Default)]
-pub struct History {
-    base: u64,
-    events: VecDeque<Rc<TraceEvent>>,
-}
-
-impl History {
-    fn starting_at(base: u64) -> History {
-        History {
-            base,
-            events: VecDeque::new(),
-        }
-    }
-
-    /// One past the last seq held.
-    pub fn end(&self) -> u64 {
-        self.base + self.events.len() as u64
-    }
-
-    fn covers(&self, from: u64, to: u64) -> bool {
-        from >= to || (self.base <= from && to <= self.end())
-    }
-
-    /// Takes a world's drained events: those that extend the history are kept, those it has
-    /// already are skipped (the same seq is the same event), and after a hole nothing is.
-    fn record(&mut self, events: Vec<TraceEvent>) {
-        for e in events {
-            if self.events.is_empty() && e.seq != self.base {
-                self.base = e.seq;
-            }
-            if e.seq == self.end() {
-                self.events.push_back(Rc::new(e));
-            }
-        }
-    }
-
-    /// Forgets everything from `seq` on (a future that an act changed).
-    fn truncate(&mut self, seq: u64) {
-        let keep = seq.saturating_sub(self.base).min(self.events.len() as u64);
-        self.events.truncate(keep as usize);
-        if self.events.is_empty() {
-            self.base = self.base.min(seq);
-        }
-    }
-
-    fn range(&self, from: u64, to: u64) -> std::collections::vec_deque::Iter<'_, Rc<TraceEvent>> {
-        let lo = from.clamp(self.base, self.end()) - self.base;
-        let hi = to.clamp(self.base, self.end()) - self.base;
-        self.events.range(lo as usize..hi.max(lo) as usize)
-    }
-
-    fn get(&self, seq: u64) -> Option<&Rc<TraceEvent>> {
-        seq.checked_sub(self.base)
-            .and_then(|i| self.events.get(i as usize))
-    }
-
-    /// Bounds memory: drops the oldest events before `keep_from`, then what lies beyond
-    /// `keep_to` (computed ahead), never the window between them.
-    fn trim(&mut self, keep_from: u64, keep_to: u64) {
-        if self.events.len() <= HISTORY_MAX {
-            return;
-        }
-        let target = HISTORY_MAX * 3 / 4;
-        while self.events.len() > target && self.base < keep_from {
-            self.events.pop_front();
-            self.base += 1;
-        }
-        while self.events.len() > target && self.end() > keep_to {
-            self.events.pop_back();
-        }
-    }
-}
-
-#[derive(Clone)]
-struct Checkpoint {
-    world: World,
-    /// `world.trace().len()`: the seq of the first event after this checkpoint.
-    seq: u64,
-}
-
-/// The simulation side of the store. Cheap to read; every mutation goes through a method.
+/// The simulation side of the store: the core's [`Timeline`] and what the page adds to it
+/// (play speed, selection, banners, acts by hand). Cheap to read; every mutation goes through
+/// a method.
 pub struct Engine {
     pub source: Source,
-    /// The scenario as opened or as rebuilt after the last action (time 0 of the checkpoints).
-    scenario: Scenario,
-    world: World,
-    history: History,
-    /// The seq of the first event the origin world did not record (0 unless it records some
-    /// while being built); nothing before it can be shown.
-    origin_seq: u64,
-    checkpoints: BTreeMap<u64, Checkpoint>,
-    checkpoint_ms: u64,
-    /// The precompute's world and where it is; `None` once it reached `until_ms`.
-    shadow: Option<World>,
+    timeline: Timeline,
     pub playing: bool,
     pub speed: f64,
     pub selection: Option<Selection>,
@@ -220,27 +104,16 @@ pub struct Engine {
 impl Engine {
     /// Opens a scenario at time 0.
     pub fn new(scenario: Scenario, source: Source) -> Engine {
-        let world = World::new(&scenario, true);
-        let checkpoint_ms = (scenario.until_ms / CHECKPOINTS_MAX).max(CHECKPOINT_MS_MIN);
-        let mut e = Engine {
+        Engine {
             source,
-            scenario,
-            world,
-            history: History::default(),
-            origin_seq: 0,
-            checkpoints: BTreeMap::new(),
-            checkpoint_ms,
-            shadow: None,
+            timeline: Timeline::new(scenario),
             playing: false,
             speed: SPEED_DEFAULT,
             selection: None,
             banner: None,
             carry_ms: 0.0,
             acts: 0,
-        };
-        e.reset_checkpoints();
-        e.drain();
-        e
+        }
     }
 
     /// Opens a gallery story; `None` if there is no such story or it does not parse.
@@ -312,35 +185,30 @@ impl Engine {
     // ----- reading -----
 
     pub fn world(&self) -> &World {
-        &self.world
+        self.timeline.world()
     }
 
     pub fn scenario(&self) -> &Scenario {
-        &self.scenario
+        self.timeline.scenario()
     }
 
     pub fn now_ms(&self) -> u64 {
-        self.world.now_ms()
+        self.timeline.now_ms()
     }
 
     pub fn until_ms(&self) -> u64 {
-        self.world.until_ms().max(self.world.now_ms())
+        self.timeline.until_ms()
     }
 
     /// The log: the last [`LOG_WINDOW`] events before now, oldest first. The same at a moment
     /// however the page got there.
     pub fn log(&self) -> std::collections::vec_deque::Iter<'_, Rc<TraceEvent>> {
-        let to = self.world.trace().len();
-        self.history.range(to.saturating_sub(LOG_WINDOW), to)
+        self.timeline.log()
     }
 
     /// An event of the log by seq (`None` if it is not in the log at this moment).
     pub fn event(&self, seq: u64) -> Option<&TraceEvent> {
-        let to = self.world.trace().len();
-        (seq < to && seq + LOG_WINDOW >= to)
-            .then(|| self.history.get(seq))
-            .flatten()
-            .map(|e| &**e)
+        self.timeline.event(seq)
     }
 
     /// Acts done by hand since this was opened.
@@ -350,143 +218,33 @@ impl Engine {
 
     /// Virtual time up to which seeking is served by a checkpoint.
     pub fn precomputed_ms(&self) -> u64 {
-        match &self.shadow {
-            Some(w) => w.now_ms(),
-            None => self.until_ms(),
-        }
+        self.timeline.precomputed_ms()
     }
 
     pub fn checkpoint_count(&self) -> usize {
-        self.checkpoints.len()
+        self.timeline.checkpoint_count()
     }
 
     pub fn at_end(&self) -> bool {
-        self.world.now_ms() >= self.world.until_ms()
+        self.timeline.at_end()
     }
 
     /// The link of what is on screen: the scenario that replays it, and now.
     pub fn share_fragment(&self) -> String {
-        link::encode_with_position(&self.world.to_scenario(), Some(self.world.now_ms()))
+        let world = self.timeline.world();
+        link::encode_with_position(&world.to_scenario(), Some(world.now_ms()))
     }
 
     /// The latest narration entry at or before now, with its time.
     pub fn narration(&self) -> Option<(u64, &str)> {
-        self.scenario
-            .narration
-            .iter()
-            .rev()
-            .find(|n| n.at_ms <= self.world.now_ms())
-            .map(|n| (n.at_ms, n.text.as_str()))
+        self.timeline.narration()
     }
 
     // ----- moving through time -----
 
-    /// Moves the live world's new events into the history.
-    fn drain(&mut self) {
-        let events = self.world.drain_trace_events();
-        self.history.record(events);
-        self.trim();
-    }
-
-    fn trim(&mut self) {
-        let now = self.world.trace().len();
-        self.history.trim(now.saturating_sub(LOG_WINDOW), now);
-    }
-
-    /// Makes sure the history holds the whole log window before now, recomputing the part it
-    /// lacks from the latest checkpoint before that part.
-    fn ensure_window(&mut self) {
-        let to = self.world.trace().len();
-        let from = to.saturating_sub(LOG_WINDOW).max(self.origin_seq);
-        if self.history.covers(from, to) {
-            return;
-        }
-        let Some(cp) = self
-            .checkpoints
-            .values()
-            .take_while(|c| c.seq <= from)
-            .last()
-            .or_else(|| self.checkpoints.values().next())
-        else {
-            return;
-        };
-        let mut w = cp.world.clone();
-        w.set_keep_trace(true);
-        let mut fresh = History::starting_at(cp.seq);
-        while w.trace().len() < to && w.step() {
-            if w.trace().events().len() >= 4096 {
-                fresh.record(w.drain_trace_events());
-            }
-        }
-        fresh.record(w.drain_trace_events());
-        // Keep what was known beyond, if it joins on.
-        if self.history.base <= fresh.end() {
-            let tail: Vec<Rc<TraceEvent>> =
-                self.history.range(fresh.end(), u64::MAX).cloned().collect();
-            fresh.events.extend(tail);
-        }
-        self.history = fresh;
-        self.trim();
-    }
-
-    fn remember(&mut self, t_ms: u64) {
-        if let std::collections::btree_map::Entry::Vacant(slot) = self.checkpoints.entry(t_ms) {
-            slot.insert(Checkpoint {
-                world: self.world.clone(),
-                seq: self.world.trace().len(),
-            });
-        }
-    }
-
-    /// Runs the live world forward to `t_ms` (at most `budget` events), taking checkpoints on
-    /// the way. Returns false when the budget ran out first.
-    fn advance(&mut self, t_ms: u64, budget: u64) -> bool {
-        let start = self.world.events_processed();
-        loop {
-            let now = self.world.now_ms();
-            let next_cp = (now / self.checkpoint_ms + 1) * self.checkpoint_ms;
-            let target = t_ms.min(next_cp);
-            while let Some(at) = self.world.next_event_ms() {
-                if at > target {
-                    break;
-                }
-                if self.world.events_processed() - start >= budget {
-                    self.drain();
-                    return false;
-                }
-                self.world.step();
-            }
-            self.world.run_until(target);
-            self.drain();
-            if target == next_cp {
-                self.remember(next_cp);
-            }
-            if target >= t_ms {
-                return true;
-            }
-        }
-    }
-
-    /// Moves to `t_ms` (clamped to the scenario): back or far forward from a checkpoint,
-    /// near forward by running on.
+    /// Moves to `t_ms` (clamped to the scenario).
     pub fn seek(&mut self, t_ms: u64) {
-        let t_ms = t_ms.min(self.until_ms());
-        let now = self.world.now_ms();
-        let restore = self
-            .checkpoints
-            .range(..=t_ms)
-            .next_back()
-            .filter(|(at, _)| t_ms < now || **at > now)
-            .map(|(_, cp)| cp.clone());
-        if let Some(cp) = restore {
-            self.world = cp.world;
-            // A checkpoint of the precompute may only hash; the live world keeps its events.
-            self.world.set_keep_trace(true);
-        }
-        self.advance(t_ms, u64::MAX);
-        // The history is by seq, not cut at the checkpoint: what happened before it is still
-        // there (or recomputed), so the log reads as if the page had played here.
-        self.ensure_window();
+        self.timeline.seek(t_ms);
         self.carry_ms = 0.0;
     }
 
@@ -498,8 +256,9 @@ impl Engine {
         self.carry_ms += elapsed_ms.clamp(0.0, 250.0) * self.speed;
         let whole = self.carry_ms.floor();
         self.carry_ms -= whole;
-        let target = (self.world.now_ms() + whole as u64).min(self.world.until_ms());
-        if !self.advance(target, FRAME_EVENTS_MAX) {
+        let world = self.timeline.world();
+        let target = (world.now_ms() + whole as u64).min(world.until_ms());
+        if !self.timeline.run_to(target, FRAME_EVENTS_MAX) {
             // Over budget: this frame shows where it got; time catches up next frame.
             self.carry_ms = 0.0;
         }
@@ -511,209 +270,66 @@ impl Engine {
     /// Steps until the world records at least one event (timers that turn out stale record
     /// none), or the next story beat. Returns whether it moved.
     pub fn step_event(&mut self) -> bool {
-        self.step_until(|_| true)
-    }
-
-    /// Steps to the next interesting event (session minted, bucket expired, REVALIDATE,
-    /// SessionMoved, client or server state change) or the next beat of the story, whichever
-    /// comes first: a narration entry, an action of the scenario, the end. Never past the end.
-    pub fn step_interesting(&mut self) -> bool {
-        self.step_until(|e| e.kind.is_interesting())
-    }
-
-    /// The next beat: the earliest narration entry, action or end of the scenario that is
-    /// after now, or at now while events of now are still to run.
-    pub fn next_beat_ms(&self) -> u64 {
-        let now = self.world.now_ms();
-        let until = self.world.until_ms().max(now);
-        let pending_now = self.world.next_event_ms().is_some_and(|at| at <= now);
-        let ahead = |t: u64| t > now || (t == now && pending_now);
-        let narration = self.scenario.narration.iter().map(|n| n.at_ms);
-        let actions = self.world.actions().iter().map(|a| a.at_ms);
-        narration
-            .chain(actions)
-            .filter(|t| ahead(*t) && *t <= until)
-            .min()
-            .unwrap_or(until)
-    }
-
-    fn step_until(&mut self, stop: impl Fn(&TraceEvent) -> bool) -> bool {
         self.playing = false;
-        let start_ms = self.world.now_ms();
-        let start_seq = self.world.trace().len();
-        let mut beat = self.next_beat_ms();
-        for _ in 0..STEP_SEARCH_MAX {
-            let now = self.world.now_ms();
-            let next = self.world.next_event_ms().filter(|at| *at <= beat);
-            let Some(at) = next else {
-                // Nothing more before the beat: stop at it.
-                self.advance(beat, u64::MAX);
-                let moved = self.world.now_ms() > start_ms || self.world.trace().len() > start_seq;
-                if !moved && beat < self.world.until_ms() {
-                    // The beat was "now" only because of events that leave no trace (a timer
-                    // that a later one replaced): look for the next beat instead of stopping.
-                    beat = self.next_beat_ms();
-                    continue;
-                }
-                let to = self.world.trace().len();
-                let last = self
-                    .history
-                    .range(start_seq, to)
-                    .rev()
-                    .find(|e| e.at_ms == beat)
-                    .map(|e| e.seq);
-                self.selection = last.map(Selection::Event);
-                return moved;
-            };
-            let next_cp = (now / self.checkpoint_ms + 1) * self.checkpoint_ms;
-            if at > next_cp {
-                self.advance(next_cp, u64::MAX);
-                continue;
-            }
-            let before = self.world.trace().len();
-            self.world.step();
-            self.drain();
-            let after = self.world.trace().len();
-            if let Some(e) = self.history.range(before, after).find(|e| stop(e)) {
-                self.selection = Some(Selection::Event(e.seq));
-                return true;
-            }
-        }
-        false
+        let stepped = self.timeline.step_event();
+        self.stepped(stepped)
     }
 
-    /// Runs the background precompute for one slice: a shadow world goes ahead and leaves
-    /// checkpoints, so that a later seek restores one instead of simulating. Returns whether
-    /// there is more to do.
+    /// Steps to the next interesting event or the next beat of the story, whichever comes
+    /// first (see [`Timeline::step_interesting`]); selects the event it stopped at.
+    pub fn step_interesting(&mut self) -> bool {
+        self.playing = false;
+        let stepped = self.timeline.step_interesting();
+        self.stepped(stepped)
+    }
+
+    fn stepped(&mut self, stepped: Option<Stepped>) -> bool {
+        match stepped {
+            Some(s) => {
+                self.selection = s.event.map(Selection::Event);
+                s.moved
+            }
+            None => false,
+        }
+    }
+
+    /// The next beat: the earliest narration entry, action or end of the scenario ahead.
+    pub fn next_beat_ms(&self) -> u64 {
+        self.timeline.next_beat_ms()
+    }
+
+    /// Runs the background precompute for one slice. Returns whether there is more to do.
     pub fn precompute(&mut self, budget: u64) -> bool {
-        let Some(mut shadow) = self.shadow.take() else {
-            return false;
-        };
-        let until = shadow.until_ms();
-        let start = shadow.events_processed();
-        while shadow.now_ms() < until && shadow.events_processed() - start < budget {
-            let next_cp = (shadow.now_ms() / self.checkpoint_ms + 1) * self.checkpoint_ms;
-            let target = next_cp.min(until);
-            let mut over = false;
-            while let Some(at) = shadow.next_event_ms() {
-                if at > target {
-                    break;
-                }
-                if shadow.events_processed() - start >= budget {
-                    over = true;
-                    break;
-                }
-                shadow.step();
-            }
-            // Into the history: a later seek ahead finds what happened on the way.
-            self.history.record(shadow.drain_trace_events());
-            if over {
-                break;
-            }
-            shadow.run_until(target);
-            if target == next_cp {
-                let seq = shadow.trace().len();
-                self.checkpoints
-                    .entry(next_cp)
-                    .or_insert_with(|| Checkpoint {
-                        world: shadow.clone(),
-                        seq,
-                    });
-            }
-        }
-        self.trim();
-        // Once the history cannot take the precompute's events (full, or a hole before them),
-        // it only needs checkpoints: hash, do not format.
-        if self.history.end() < shadow.trace().len() {
-            shadow.set_keep_trace(false);
-        }
-        let more = shadow.now_ms() < until;
-        if more {
-            self.shadow = Some(shadow);
-        }
-        more
-    }
-
-    fn reset_checkpoints(&mut self) {
-        self.checkpoints.clear();
-        let mut origin = World::new(&self.scenario, true);
-        self.history.record(origin.drain_trace_events());
-        self.origin_seq = self.history.base.min(origin.trace().len());
-        self.checkpoints.insert(
-            0,
-            Checkpoint {
-                seq: origin.trace().len(),
-                world: origin.clone(),
-            },
-        );
-        self.shadow = Some(origin);
+        self.timeline.precompute(budget)
     }
 
     // ----- acting -----
 
-    /// Applies a palette action at now. It becomes part of the scenario; the checkpoints are
-    /// recomputed from the new scenario. An act near the end of the timeline moves the end
-    /// [`ACT_RUNWAY_MS`] past it (a banner says so), so what it causes can be played. A refusal
-    /// is in plain words.
+    /// Applies a palette action at now (see [`Timeline::apply`]). An act near the end of the
+    /// timeline moves the end [`ACT_RUNWAY_MS`] past it (a banner says so), so what it causes
+    /// can be played. A refusal is in plain words.
     pub fn act(&mut self, kind: ActionKind) -> Result<(), String> {
         plain::check_act(&kind, self.world())?;
-        let now = self.world.now_ms();
-        let until = self.world.until_ms();
-        let extend_to = (now.saturating_add(ACT_RUNWAY_MS) > until)
-            .then(|| {
-                now.saturating_add(ACT_RUNWAY_MS)
-                    .min(Limits::BROWSER.until_ms_max)
-            })
-            .filter(|t| *t > until);
-        if now >= until && extend_to.is_none() {
-            return Err(format!(
-                "{}: this is the end of the timeline, and it cannot go past {}, so nothing done \
-                 now could play out.",
-                plain::act_label(&kind),
-                crate::fmt::secs(Limits::BROWSER.until_ms_max)
-            ));
-        }
-        // What the history holds beyond now was the old future.
-        self.history.truncate(self.world.trace().len());
         let what = kind.clone();
-        self.world
-            .apply_within(kind, &Limits::BROWSER)
-            .map_err(|e| plain::act_error(&what, &e.0))?;
-        self.drain();
-        self.scenario = self.world.to_scenario();
+        let applied = self
+            .timeline
+            .apply(kind, &Limits::BROWSER, ACT_RUNWAY_MS)
+            .map_err(|refused| match refused {
+                Refused::AtEnd { until_max_ms } => format!(
+                    "{}: this is the end of the timeline, and it cannot go past {}, so nothing \
+                     done now could play out.",
+                    plain::act_label(&what),
+                    crate::fmt::secs(until_max_ms)
+                ),
+                Refused::Invalid(e) => plain::act_error(&what, &e.0),
+            })?;
         self.acts += 1;
-        self.banner = None;
-        if let Some(end) = extend_to {
-            // The world's end comes from its scenario: rebuild it with the later end and run
-            // it to now (as a link to this moment would).
-            self.scenario.until_ms = end;
-            self.checkpoint_ms = (end / CHECKPOINTS_MAX).max(CHECKPOINT_MS_MIN);
-            let mut w = World::new(&self.scenario, true);
-            while w.next_event_ms().is_some_and(|at| at <= now) {
-                w.step();
-                if w.trace().events().len() >= 4096 {
-                    self.history.record(w.drain_trace_events());
-                }
-            }
-            w.run_until(now);
-            self.history.record(w.drain_trace_events());
-            self.world = w;
-            self.banner = Some(Banner::info(format!(
+        self.banner = applied.extended_to_ms.map(|end| {
+            Banner::info(format!(
                 "The timeline now ends at {} so that what you did can play out.",
                 crate::fmt::secs(end)
-            )));
-        }
-        self.reset_checkpoints();
-        // The live world already is at now: keep it as the checkpoint at now.
-        if now > 0 {
-            self.checkpoints.insert(
-                now,
-                Checkpoint {
-                    world: self.world.clone(),
-                    seq: self.world.trace().len(),
-                },
-            );
-        }
+            ))
+        });
         Ok(())
     }
 }
@@ -748,10 +364,10 @@ pub enum Action {
 /// copy per frame); `revision` changes on every action so that components re-render.
 #[derive(Clone)]
 pub struct Playground {
-    pub engine: Rc<RefCell<Engine>>,
+    engine: Rc<RefCell<Engine>>,
     pub revision: u64,
     /// What the last open replaced while it held acts done by hand.
-    pub set_aside: Option<Rc<RefCell<Engine>>>,
+    set_aside: Option<Rc<RefCell<Engine>>>,
 }
 
 impl PartialEq for Playground {
@@ -765,6 +381,35 @@ impl Playground {
         Playground {
             engine: Rc::new(RefCell::new(engine)),
             revision: 0,
+            set_aside: None,
+        }
+    }
+
+    /// What is open, to read. Changes go through [`Action`]s.
+    pub fn engine(&self) -> std::cell::Ref<'_, Engine> {
+        self.engine.borrow()
+    }
+
+    /// Which engine is open (changes when another opens), for effects that restart then.
+    pub fn engine_id(&self) -> usize {
+        Rc::as_ptr(&self.engine) as usize
+    }
+
+    /// Whether an open set something aside that [`Action::Undo`] brings back.
+    pub fn has_set_aside(&self) -> bool {
+        self.set_aside.is_some()
+    }
+
+    /// What [`Action::Undo`] would bring back, to read.
+    pub fn set_aside(&self) -> Option<std::cell::Ref<'_, Engine>> {
+        self.set_aside.as_ref().map(|e| e.borrow())
+    }
+
+    /// The same store as seen at `revision` (panels that follow only every few frames).
+    pub fn at_revision(&self, revision: u64) -> Playground {
+        Playground {
+            engine: self.engine.clone(),
+            revision,
             set_aside: None,
         }
     }
@@ -860,7 +505,8 @@ impl Reducible for Playground {
                 Action::Precompute => {
                     // Re-render only when it finishes (the scrubber's "computed" mark); slices
                     // in between change nothing on screen.
-                    changed = e.shadow.is_some() && !e.precompute(PRECOMPUTE_EVENTS_PER_SLICE);
+                    changed =
+                        e.timeline.precomputing() && !e.precompute(PRECOMPUTE_EVENTS_PER_SLICE);
                 }
                 Action::StepEvent => {
                     e.step_event();

@@ -210,23 +210,18 @@ fn every_kind_of_seek_keeps_the_history_a_straight_play_has() {
     // End, then ← and Shift+← (the keys' actions), then a click on a message.
     let p = Rc::new(Playground::new(Engine::story(story).unwrap()));
     let p = reduce(p, Action::Seek(u64::MAX));
-    assert_eq!(seqs(&p.engine.borrow()), want_end, "End");
+    assert_eq!(seqs(&p.engine()), want_end, "End");
     let p = reduce(p, Action::Nudge(-1_000));
-    assert_eq!(p.engine.borrow().now_ms(), end - 1_000);
-    assert_eq!(
-        seqs(&p.engine.borrow()),
-        seqs(&played(story, end - 1_000)),
-        "←"
-    );
+    assert_eq!(p.engine().now_ms(), end - 1_000);
+    assert_eq!(seqs(&p.engine()), seqs(&played(story, end - 1_000)), "←");
     let p = reduce(p, Action::Nudge(-10_000));
     assert_eq!(
-        seqs(&p.engine.borrow()),
+        seqs(&p.engine()),
         seqs(&played(story, end - 11_000)),
         "Shift+←"
     );
     let sent = p
-        .engine
-        .borrow()
+        .engine()
         .log()
         .filter(|e| matches!(e.kind, zksim::trace::EventKind::MessageSent { .. }))
         .map(|e| e.at_ms)
@@ -235,11 +230,11 @@ fn every_kind_of_seek_keeps_the_history_a_straight_play_has() {
     let p = reduce(p, Action::Seek(sent));
     let mut straight = Engine::story(story).unwrap();
     straight.seek(sent);
-    assert_eq!(seqs(&p.engine.borrow()), seqs(&straight), "message click");
-    assert_eq!(seqs(&p.engine.borrow()).first(), Some(&0));
+    assert_eq!(seqs(&p.engine()), seqs(&straight), "message click");
+    assert_eq!(seqs(&p.engine()).first(), Some(&0));
     // And forward again: Next ★ and play continue the same history.
     let p = reduce(p, Action::Seek(u64::MAX));
-    assert_eq!(seqs(&p.engine.borrow()), want_end, "End again");
+    assert_eq!(seqs(&p.engine()), want_end, "End again");
 }
 
 #[wasm_bindgen_test]
@@ -332,63 +327,17 @@ fn markdown_reads_as_text() {
 
 // ----- 5. Next ★, acts at the end, forks -----
 
+// Next ★ stopping at every beat of every story, and stepping a quiet ensemble to its end, are
+// the core's Timeline: crates/zksim/tests/timeline.rs. Here, the store's side of it: the step
+// selects the event it stopped at.
 #[wasm_bindgen_test]
-fn next_stops_at_every_beat_of_every_story_and_never_passes_the_end() {
-    for s in zksim::gallery::STORIES {
-        let mut e = Engine::story(s.id).unwrap();
-        let until = e.until_ms();
-        let mut stops = vec![];
-        for _ in 0..5_000 {
-            if !e.step_interesting() {
-                break;
-            }
-            assert!(e.now_ms() <= until, "{}: {} past the end", s.id, e.now_ms());
-            stops.push(e.now_ms());
-        }
-        assert_eq!(e.now_ms(), until, "{}: did not reach the end", s.id);
-        assert!(!e.step_interesting(), "{}: moved at the end", s.id);
-        assert_eq!(e.now_ms(), until);
-        let sc = e.scenario().clone();
-        let beats = sc
-            .narration
-            .iter()
-            .map(|n| n.at_ms)
-            .chain(sc.actions.iter().map(|a| a.at_ms))
-            .filter(|t| *t > 0 && *t <= until);
-        for b in beats {
-            assert!(
-                stops.contains(&b),
-                "{}: Next ★ skipped the beat at {b}",
-                s.id
-            );
-        }
-    }
-    // The session-life story's own moments.
+fn next_selects_the_event_it_stopped_at() {
     let mut e = Engine::story("session-life").unwrap();
-    let mut stops = vec![];
-    while e.step_interesting() {
-        stops.push(e.now_ms());
-    }
-    assert!(stops.contains(&9_100), "the kill at 9.1 s: {stops:?}");
-}
-
-#[wasm_bindgen_test]
-fn next_and_step_in_a_quiet_ensemble_stop_at_the_end() {
-    let mut e = Engine::empty("3.6");
-    let until = e.until_ms();
-    let mut n = 0;
-    while e.step_interesting() {
-        assert!(e.now_ms() <= until);
-        n += 1;
-        assert!(n < 10_000);
-    }
-    assert_eq!(e.now_ms(), until);
-    let mut e = Engine::empty("3.6");
-    e.seek(until - 10);
-    while e.step_event() {
-        assert!(e.now_ms() <= until);
-    }
-    assert_eq!(e.now_ms(), until);
+    assert!(e.step_interesting());
+    let Some(Selection::Event(seq)) = e.selection.clone() else {
+        panic!("nothing selected: {:?}", e.selection);
+    };
+    assert_eq!(e.event(seq).unwrap().at_ms, e.now_ms());
 }
 
 #[wasm_bindgen_test]

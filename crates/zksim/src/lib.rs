@@ -10,6 +10,7 @@
 //!        servers (server.rs)  ◀── network (net.rs) ──▶  clients (client.rs)
 //!        tracker.rs · datatree.rs · ids.rs · profile.rs       the Java pieces they stand for
 //!   ──▶ trace.rs (typed events + log lines) · view.rs (read-only views) · report.rs (run --json)
+//!   timeline.rs: a run to move along (checkpoints, seek, step to the next beat, the history)
 //! ```
 //!
 //! Driving it: build a [`world::World`] from a [`scenario::Scenario`], then `step()`,
@@ -30,6 +31,7 @@ mod queue;
 pub mod report;
 pub mod scenario;
 pub mod server;
+pub mod timeline;
 pub mod trace;
 pub mod tracker;
 pub mod view;

@@ -143,11 +143,11 @@ pub fn App() -> Html {
         (*use_memo((), move |_| Callback::from(move |a: Action| d.dispatch(a)))).clone()
     };
     let (playing, precomputing, engine_ptr) = {
-        let e = store.engine.borrow();
+        let e = store.engine();
         (
             e.playing,
             e.precomputed_ms() < e.until_ms(),
-            Rc::as_ptr(&store.engine) as usize,
+            store.engine_id(),
         )
     };
 
@@ -303,7 +303,7 @@ pub fn App() -> Html {
         });
     }
 
-    let engine = store.engine.borrow();
+    let engine = store.engine();
     let props = Props {
         store: (*store).clone(),
         dispatch: dispatch.clone(),
@@ -359,8 +359,8 @@ pub fn App() -> Html {
         let loaded = loaded_hash.clone();
         let store = store.clone();
         Callback::from(move |_| {
-            if let Some(back) = &store.set_aside {
-                let hash = fragment_of(&back.borrow());
+            if let Some(back) = store.set_aside() {
+                let hash = fragment_of(&back);
                 push_hash(&hash);
                 *loaded.borrow_mut() = hash;
             }
@@ -372,7 +372,7 @@ pub fn App() -> Html {
         let loaded = loaded_hash.clone();
         let share_url = share_url.clone();
         Callback::from(move |_| {
-            let frag = store.engine.borrow().share_fragment();
+            let frag = store.engine().share_fragment();
             let hash = format!("#{frag}");
             push_hash(&hash);
             *loaded.borrow_mut() = hash;
@@ -448,15 +448,11 @@ pub fn App() -> Html {
     // While playing, the tables and side panels follow every few frames; the ensemble (with its
     // moving messages) every frame. Paused, everything shows at once.
     let slow = Props {
-        store: Playground {
-            engine: store.engine.clone(),
-            revision: if playing {
-                store.revision - store.revision % SLOW_PANEL_FRAMES
-            } else {
-                store.revision
-            },
-            set_aside: None,
-        },
+        store: store.at_revision(if playing {
+            store.revision - store.revision % SLOW_PANEL_FRAMES
+        } else {
+            store.revision
+        }),
         dispatch: dispatch.clone(),
     };
     let tab_body = match *tab {
@@ -562,7 +558,7 @@ pub fn App() -> Html {
             if let Some(b) = &engine.banner {
                 <div class={classes!("banner", b.error.then_some("error"))} role={if b.error { "alert" } else { "status" }}>
                     <span>{ &b.text }</span>
-                    if b.undo && store.set_aside.is_some() {
+                    if b.undo && store.has_set_aside() {
                         <button class="undo" onclick={onundo}>{ "Undo: bring them back" }</button>
                     }
                     <button class="link-button" onclick={ondismiss} aria-label="Dismiss">{ "×" }</button>

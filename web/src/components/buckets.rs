@@ -18,7 +18,7 @@ const MOVES_SHOWN: usize = 8;
 
 #[function_component]
 pub fn Buckets(props: &Props) -> Html {
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let world = engine.world();
     let tick = world.config().tick_ms as i64;
     let buckets = world.bucket_views();

@@ -10,7 +10,7 @@ use crate::state::{Action, Selection};
 
 #[function_component]
 pub fn DataTree(props: &Props) -> Html {
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let nodes = engine.world().znode_views();
     let sel = engine.selection.clone();
     let rows = nodes.iter().map(|z| {

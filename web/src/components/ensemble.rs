@@ -86,7 +86,7 @@ pub fn message_fraction(m: &MessageView, now_ms: u64) -> f64 {
 
 #[function_component]
 pub fn Ensemble(props: &Props) -> Html {
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let world = engine.world();
     let now = world.now_ms();
     let servers = world.server_views();

@@ -16,7 +16,7 @@ pub fn Log(props: &Props) -> Html {
     let node = use_state(String::new);
     let level = use_state(|| "DEBUG".to_string());
     let text = use_state(String::new);
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let world = engine.world();
     let min_level = match level.as_str() {
         "INFO" => Level::Info,

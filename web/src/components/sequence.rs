@@ -34,7 +34,7 @@ struct Row {
 
 #[function_component]
 pub fn Sequence(props: &Props) -> Html {
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let world = engine.world();
     let now = world.now_ms();
 

@@ -28,7 +28,7 @@ fn anatomy(id: i64) -> Html {
 
 #[function_component]
 pub fn Sessions(props: &Props) -> Html {
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let world = engine.world();
     let clock = world.profile().tracker_clock;
     let epoch = world.config().epoch_ms;

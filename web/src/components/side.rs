@@ -12,7 +12,7 @@ use crate::state::{Action, Selection, Source};
 
 #[function_component]
 pub fn Narration(props: &Props) -> Html {
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let world = engine.world();
     let story = engine.narration();
     let latest = engine
@@ -104,7 +104,7 @@ fn event_details(e: &TraceEvent, world: &World) -> Html {
 
 #[function_component]
 pub fn Details(props: &Props) -> Html {
-    let engine = props.store.engine.borrow();
+    let engine = props.store.engine();
     let world = engine.world();
     let body = match &engine.selection {
         None => {
