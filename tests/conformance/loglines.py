@@ -234,18 +234,46 @@ def extract(records):
                 lines.append(Line(rec.node, rec.t, kind, sid, _norm_addr(gd.get("addr")), rec.level,
                                   normalize(text), text, rec.lineno))
                 break
-    # address -> session, per node (learned from Established / attempts / closes / eos)
-    addr_sid = {}
-    for ln in lines:
-        if ln.session is not None and ln.addr is not None and int(ln.session, 16) != 0:
-            addr_sid.setdefault((ln.node, ln.addr), ln.session)
+    # address -> session, per node and connection (learned from Established / attempts / closes
+    # / eos). A port is reused by later connections (the harness's own `srvr` probes, then a
+    # client's reconnect on the same ephemeral port), so an address's lines are cut into
+    # connections: an attempt (new-session, renew) starts one, a Closed line ends one.
+    conn_of = connections(lines)
+    conn_sid = {}
+    for ln, conn in zip(lines, conn_of):
+        if ln.session is not None and conn is not None and int(ln.session, 16) != 0:
+            conn_sid.setdefault(conn, ln.session)
     out = []
-    for ln in lines:
-        if (ln.session is None or int(ln.session, 16) == 0) and ln.addr is not None:
-            s = addr_sid.get((ln.node, ln.addr))
+    for ln, conn in zip(lines, conn_of):
+        if (ln.session is None or int(ln.session, 16) == 0) and conn is not None:
+            s = conn_sid.get(conn)
             if s is not None:
                 ln = ln._replace(session=s)
         out.append(ln)
+    return out
+
+
+_CONN_STARTS = ("new-session", "renew")
+_CONN_ENDS = ("closed", "closed-nosession")
+
+
+def connections(lines):
+    """For each Line, the connection it belongs to, `(node, addr, n)` (n counts the connections
+    seen on that address), or None for a line without an address."""
+    out = []
+    current = {}
+    count = {}
+    for ln in lines:
+        if ln.addr is None:
+            out.append(None)
+            continue
+        key = (ln.node, ln.addr)
+        if ln.kind in _CONN_STARTS or key not in current:
+            count[key] = count.get(key, -1) + 1
+            current[key] = count[key]
+        out.append((ln.node, ln.addr, current[key]))
+        if ln.kind in _CONN_ENDS:
+            del current[key]
     return out
 
 

@@ -53,6 +53,41 @@ class ParseReal(unittest.TestCase):
         # the 4lw probe's eos is session 0x0
         self.assertIn(("eos", "0x0"), [(l.kind, l.session) for l in lines])
 
+    def test_a_reused_port_is_a_new_connection(self):
+        # Real 3.6.4 (freeze, CI run): the harness's `srvr` probe and, 7 s later, a client's
+        # reconnect got the same ephemeral port; the probe's close is nobody's session.
+        log = "".join(
+            "2026-12-03 06:27:%s [myid:1] - %s [NIOWorkerThread-1:%s] - %s\n" % (t, lvl, cls, text)
+            for t, lvl, cls, text in [
+                ("14,459", "DEBUG", "NIOServerCnxn@631", "Closed socket connection for client "
+                 "/127.0.0.1:47452 (no session established for client)"),
+                ("21,092", "DEBUG", "ZooKeeperServer@1444", "Client attempting to renew session: "
+                 "session = 0x100028d0ce20000, zxid = 0x100000004, timeout = 1000, address = "
+                 "/127.0.0.1:47452"),
+                ("21,094", "INFO ", "ZooKeeperServer@1074", "Invalid session 0x100028d0ce20000 for "
+                 "client /127.0.0.1:47452, probably expired"),
+                ("21,095", "DEBUG", "NIOServerCnxn@631", "Closed socket connection for client "
+                 "/127.0.0.1:47452 which had sessionid 0x100028d0ce20000"),
+                ("22,805", "DEBUG", "NIOServerCnxn@631", "Closed socket connection for client "
+                 "/127.0.0.1:47452 (no session established for client)"),
+            ])
+        lines = loglines.extract(loglines.read_real_log(write(log)))
+        self.assertEqual([(l.kind, l.session) for l in lines], [
+            ("closed-nosession", None),
+            ("renew", "0x100028d0ce20000"),
+            ("invalid", "0x100028d0ce20000"),
+            ("closed", "0x100028d0ce20000"),
+            ("closed-nosession", None),
+        ])
+        # Within one connection a line without the id still gets it (3.4's attempt line).
+        log = ("2026-12-03 06:27:14,000 [myid:1] - INFO  [NIOServerCxn.Factory:0.0.0.0/0.0.0.0:2181:"
+               "ZooKeeperServer@839] - Client attempting to establish new session at /127.0.0.1:5000\n"
+               "2026-12-03 06:27:14,100 [myid:1] - INFO  [CommitProcessor:1:ZooKeeperServer@595] - "
+               "Established session 0x15 with negotiated timeout 4000 for client /127.0.0.1:5000\n")
+        lines = loglines.extract(loglines.read_real_log(write(log)))
+        self.assertEqual([(l.kind, l.session) for l in lines],
+                         [("new-session", "0x15"), ("established", "0x15")])
+
     def test_37_line(self):
         line = ("2026-12-02 06:53:34,735 [myid:3] - INFO  [NIOWorkerThread-1:NIOServerCnxn@337] - Unable to "
                 "read additional data from client, it probably closed the socket: address = /127.0.0.1:50242, "
