@@ -1,0 +1,307 @@
+//! `FinalRequestProcessor`: a committed txn applied to the data tree and the session table on
+//! every server, and the reply from the server holding the connection, in order per connection
+//! (or the close on SessionMoved, ZOOKEEPER-710); reads served from the local tree.
+
+use super::*;
+
+impl World {
+    pub(super) fn apply_txn(&mut self, s: usize, hdr: &TxnHeader, txn: &Txn) -> ApplyResult {
+        let res = self.servers[s].tree.apply(hdr, txn);
+        if self.servers[s].is_leader_like() {
+            self.servers[s].prep.applied(hdr.zxid);
+        }
+        let node = self.snode(s);
+        let sid = hdr.session_id;
+        match txn {
+            Txn::CreateSession { timeout_ms } => {
+                let added = self.servers[s]
+                    .db_sessions
+                    .insert(sid, *timeout_ms)
+                    .is_none();
+                if self.servers[s].is_leader_like() {
+                    // 3.4 addSession / 3.5 addGlobalSession touch the session again; 3.6+
+                    // commitSession only records it in sessionsWithTimeouts (Prep's
+                    // trackSession queued it). A session this tracker has never seen (a txn
+                    // recovered from the log) is tracked as the tracker's constructor would.
+                    let known = self.servers[s]
+                        .tracker
+                        .as_ref()
+                        .is_some_and(|t| t.get(sid).is_some());
+                    if self.profile.commit_session_touches || !known {
+                        let clock = self.tracker_clock_ms(s);
+                        let tracked = self.servers[s]
+                            .tracker
+                            .as_mut()
+                            .map(|t| t.add_session(sid, *timeout_ms, clock));
+                        if let Some(tr) = tracked {
+                            self.note_touch(s, sid, Some(tr.touch));
+                        }
+                    }
+                } else if let Some(t) = self.servers[s].touch.as_mut() {
+                    t.add_session(sid, *timeout_ms);
+                }
+                if added
+                    && self.profile.logs_committing_global_session
+                    && self.servers[s].role != Role::Standalone
+                {
+                    self.log(
+                        node.clone(),
+                        EventKind::Note,
+                        Level::Info,
+                        if self.servers[s].is_leader_like() {
+                            "LeaderSessionTracker"
+                        } else {
+                            "LearnerSessionTracker"
+                        },
+                        move || format!("Committing global session {}", hex(sid)),
+                        || "processTxn applied the createSession txn: commitSession records the session in sessionsWithTimeouts on every server of the quorum.".into(),
+                    );
+                }
+            }
+            Txn::CloseSession { .. } => {
+                self.servers[s].db_sessions.remove(&sid);
+                if let Some(t) = self.servers[s].tracker.as_mut() {
+                    t.remove_session(sid);
+                }
+                if let Some(t) = self.servers[s].touch.as_mut() {
+                    t.remove_session(sid);
+                }
+                if self.servers[s].is_leader_like() {
+                    let now = self.now_ms();
+                    for r in self.session_records_mut(sid) {
+                        if r.closed_ms.is_none() {
+                            r.closed_ms = Some(now);
+                            r.closing = false;
+                        }
+                    }
+                    let zxid = hdr.zxid;
+                    self.emit(
+                        node.clone(),
+                        EventKind::SessionClosed { session: sid, zxid },
+                        move |_| {
+                            (
+                                None,
+                                format!(
+                                    "The closeSession txn {} was applied: killSession deleted the \
+                                     session's ephemerals and removeSession dropped it.",
+                                    hex(zxid)
+                                ),
+                            )
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+        if self.servers[s].is_leader_like() {
+            for p in &res.created {
+                let owner = self.servers[s]
+                    .tree
+                    .exists(p)
+                    .map(|st| st.ephemeral_owner)
+                    .unwrap_or(0);
+                self.emit(
+                    node.clone(),
+                    EventKind::ZnodeCreated {
+                        path: p.clone(),
+                        zxid: hdr.zxid,
+                        ephemeral_owner: owner,
+                    },
+                    |_| (None, "DataTree.createNode".into()),
+                );
+            }
+            for p in &res.changed {
+                let version = self.servers[s]
+                    .tree
+                    .exists(p)
+                    .map(|st| st.version)
+                    .unwrap_or(0);
+                self.emit(
+                    node.clone(),
+                    EventKind::ZnodeChanged {
+                        path: p.clone(),
+                        zxid: hdr.zxid,
+                        version,
+                    },
+                    |_| (None, "DataTree.setData".into()),
+                );
+            }
+            for p in &res.deleted {
+                self.emit(
+                    node.clone(),
+                    EventKind::ZnodeDeleted {
+                        path: p.clone(),
+                        zxid: hdr.zxid,
+                    },
+                    |_| (None, "DataTree.deleteNode".into()),
+                );
+            }
+        }
+        res
+    }
+
+    pub(super) fn final_request(
+        &mut self,
+        s: usize,
+        hdr: &TxnHeader,
+        txn: &Txn,
+        res: ApplyResult,
+        origin: Origin,
+    ) {
+        let Origin::Local { conn, xid } = origin else {
+            // request.cnxn == null: an expiry or a close from another server closes our
+            // connection for that session without a reply.
+            if let Txn::CloseSession { .. } = txn {
+                let local: Vec<ConnId> = self.servers[s]
+                    .cnxns
+                    .values()
+                    .filter(|c| c.session_id == hdr.session_id)
+                    .map(|c| c.conn)
+                    .collect();
+                for c in local {
+                    self.server_close_cnxn(s, c, "its session was closed");
+                }
+            }
+            return;
+        };
+        if !self.servers[s].cnxns.contains_key(&conn) {
+            return;
+        }
+        let zxid = hdr.zxid;
+        let state = match txn {
+            Txn::CreateSession { .. } => {
+                self.finish_session_init(s, conn, true);
+                return;
+            }
+            Txn::CloseSession { .. } => SlotState::ReplyThenClose { zxid },
+            Txn::Error { code } if *code == codes::SESSIONMOVED => SlotState::Moved,
+            Txn::Multi(_) => {
+                let moved = res.multi.iter().any(|r| r.err == codes::SESSIONMOVED);
+                if moved && self.profile.multi_session_moved_closes {
+                    SlotState::Moved
+                } else {
+                    SlotState::Reply {
+                        zxid,
+                        err: codes::OK,
+                        body: ReplyBody::Multi(
+                            res.multi.iter().map(|r| (r.err, r.path.clone())).collect(),
+                        ),
+                    }
+                }
+            }
+            _ => SlotState::Reply {
+                zxid,
+                err: res.err,
+                body: match (&res.path, &res.stat) {
+                    (Some(p), _) if matches!(txn, Txn::Create { .. }) => {
+                        ReplyBody::Created(p.clone())
+                    }
+                    (_, Some(st)) => ReplyBody::Stat(*st),
+                    _ => ReplyBody::None,
+                },
+            },
+        };
+        self.set_slot(s, conn, xid, state);
+        self.flush_slots(s, conn);
+    }
+
+    /// Sends whatever replies are ready at the head of a connection's queue, in order.
+    pub(super) fn flush_slots(&mut self, s: usize, conn: ConnId) {
+        loop {
+            let Some(c) = self.servers[s].cnxns.get_mut(&conn) else {
+                return;
+            };
+            if c.state != CnxnState::Established {
+                return;
+            }
+            let Some(head) = c.slots.front() else {
+                return;
+            };
+            if matches!(head.state, SlotState::Waiting) {
+                return;
+            }
+            let Some(slot) = c.slots.pop_front() else {
+                return;
+            };
+            let session = c.session_id;
+            let node = self.snode(s);
+            match slot.state {
+                SlotState::Waiting => {}
+                SlotState::Read => {
+                    let zxid = self.servers[s].last_zxid();
+                    let (err, body) = self.read(s, &slot.req);
+                    self.send(
+                        conn,
+                        node,
+                        Msg::Reply {
+                            xid: slot.xid,
+                            zxid,
+                            err,
+                            body,
+                        },
+                    );
+                }
+                SlotState::Reply { zxid, err, body } => {
+                    self.send(
+                        conn,
+                        node,
+                        Msg::Reply {
+                            xid: slot.xid,
+                            zxid,
+                            err,
+                            body,
+                        },
+                    );
+                }
+                SlotState::ReplyThenClose { zxid } => {
+                    self.send(
+                        conn,
+                        node,
+                        Msg::Reply {
+                            xid: slot.xid,
+                            zxid,
+                            err: codes::OK,
+                            body: ReplyBody::None,
+                        },
+                    );
+                    self.server_close_cnxn(s, conn, "the client closed its session");
+                    return;
+                }
+                SlotState::Moved => {
+                    let op = slot.req.type_name();
+                    // FinalRequestProcessor's catch (SessionMovedException) prints nothing: it
+                    // calls cnxn.sendCloseSession() and returns. The event explains; no log line.
+                    self.emit(node, EventKind::Note, move |_| {
+                        (
+                            None,
+                            format!(
+                                "FinalRequestProcessor caught SessionMovedException for {op} on session {}: cnxn.sendCloseSession() closes the connection with no reply (ZOOKEEPER-710). ZooKeeper logs nothing here.",
+                                hex(session)
+                            ),
+                        )
+                    });
+                    self.server_close_cnxn(s, conn, "SessionMovedException (ZOOKEEPER-710)");
+                    return;
+                }
+            }
+        }
+    }
+
+    pub(super) fn read(&self, s: usize, req: &ClientRequest) -> (Code, ReplyBody) {
+        let tree = &self.servers[s].tree;
+        match req {
+            ClientRequest::Ping => (codes::OK, ReplyBody::None),
+            ClientRequest::Exists(p) => match tree.exists(p) {
+                Some(st) => (codes::OK, ReplyBody::Stat(st)),
+                None => (codes::NONODE, ReplyBody::None),
+            },
+            ClientRequest::GetData(p) => match tree.get_data(p) {
+                Ok((d, st)) => (codes::OK, ReplyBody::Data(d, st)),
+                Err(code) => (code, ReplyBody::None),
+            },
+            _ => (codes::OK, ReplyBody::None),
+        }
+    }
+
+    // ----- quorum: leader side -----
+}

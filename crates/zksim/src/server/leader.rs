@@ -1,0 +1,440 @@
+//! `Leader` and its `LearnerHandler`s: serving startup (`LeaderZooKeeperServer.startup`), the
+//! tick (pings to learners, the quorum check), learners joining (FOLLOWERINFO, NEWLEADER's ACK),
+//! their forwarded requests, syncs and REVALIDATEs, and a handler's socket read timeout.
+
+use super::*;
+
+impl World {
+    pub(super) fn leader_startup(&mut self, s: usize) {
+        let myid = self.servers[s].myid as i64;
+        self.tracker_startup(s, myid);
+        self.servers[s].serving = true;
+        let node = self.snode(s);
+        let handlers: Vec<(ConnId, bool)> = self.servers[s]
+            .learners
+            .values()
+            .map(|h| (h.conn, h.synced))
+            .collect();
+        for (conn, synced) in handlers {
+            if synced {
+                self.send(conn, node.clone(), Msg::UpToDate);
+            }
+        }
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "Leader",
+            || "Have quorum of supporters; starting up and setting last processed zxid".into(),
+            || {
+                "A quorum acknowledged NEWLEADER: LeaderZooKeeperServer.startup builds the tracker."
+                    .into()
+            },
+        );
+    }
+
+    /// The leader's ping loop, every tickTime/2 (`Leader.lead`).
+    pub(crate) fn leader_tick(&mut self, s: usize) {
+        let now = self.now_ms();
+        let node = self.snode(s);
+        self.servers[s].half_ticks += 1;
+        let conns: Vec<ConnId> = self.servers[s].learners.values().map(|h| h.conn).collect();
+        for conn in conns {
+            self.send(
+                conn,
+                node.clone(),
+                Msg::Ping {
+                    touches: Vec::new(),
+                },
+            );
+        }
+        let full_tick = self.servers[s].half_ticks.is_multiple_of(2);
+        if full_tick {
+            let tick = self.cfg.tick_ms;
+            let serving = self.servers[s].serving;
+            let limit = if serving {
+                self.cfg.sync_limit
+            } else {
+                self.cfg.init_limit
+            } as u64
+                * tick;
+            let synced: Vec<u8> = self.servers[s]
+                .learners
+                .values()
+                .filter(|h| h.synced && now.saturating_sub(h.last_heard_ms) <= limit)
+                .map(|h| self.servers[h.server].myid)
+                .collect();
+            let waited_too_long = !serving && now - self.servers[s].lead_start_ms > limit;
+            if (serving || waited_too_long) && synced.len() + 1 < self.cfg.quorum {
+                let myid = self.servers[s].myid;
+                self.log(
+                    node,
+                    EventKind::Note,
+                    Level::Info,
+                    "Leader",
+                    move || {
+                        let mut ids: Vec<String> = synced.iter().map(|i| i.to_string()).collect();
+                        ids.insert(0, myid.to_string());
+                        format!(
+                            "Shutting down: Not sufficient followers synced, only synced with sids: [ {} ]",
+                            ids.join(",")
+                        )
+                    },
+                    || "Leader.lead: fewer than a quorum of learners answered within syncLimit ticks.".into(),
+                );
+                self.go_looking(s);
+                return;
+            }
+        }
+        let generation = self.servers[s].role_generation;
+        let at = now + (self.cfg.tick_ms / 2).max(1);
+        self.schedule(
+            at,
+            Event::LeaderTick {
+                server: s,
+                generation,
+            },
+        );
+    }
+
+    /// `LearnerHandler.run`'s finally: GOODBYE, and `shutdown` takes the handler (and the owner
+    /// identity it carried) out of the leader's learners.
+    pub(super) fn learner_handler_goodbye(&mut self, s: usize, conn: ConnId) {
+        if let Some(h) = self.servers[s].learners.remove(&conn) {
+            let peer = self.servers[h.server].myid;
+            let node = self.snode(s);
+            self.log(
+                node,
+                EventKind::Note,
+                Level::Warn,
+                "LearnerHandler",
+                move || format!("******* GOODBYE /127.0.0.1 (sid {peer}) ********"),
+                || "A learner's connection ended; its LearnerHandler (and the owner identity it carried) is gone.".into(),
+            );
+        }
+    }
+
+    /// The read timeout of a LearnerHandler's socket: initLimit ticks until the learner has
+    /// acknowledged NEWLEADER (`Leader.LearnerCnxAcceptor` sets it on accept), then syncLimit
+    /// ticks (`LearnerHandler.run`, "now that the ack has been processed expect the syncLimit").
+    /// A learner that sends nothing for that long (it answers every leader ping, so only a dead
+    /// or cut-off one) is dropped by the leader on its own, whether or not the learner has noticed.
+    pub(super) fn schedule_learner_read_timeout(&mut self, s: usize, conn: ConnId) {
+        let Some(h) = self.servers[s].learners.get(&conn) else {
+            return;
+        };
+        let limit_ticks = if h.synced {
+            self.cfg.sync_limit
+        } else {
+            self.cfg.init_limit
+        };
+        let at_ms = h.last_heard_ms + self.cfg.tick_ms * limit_ticks as u64;
+        let handler_id = h.handler_id;
+        self.schedule(
+            at_ms,
+            Event::LearnerReadTimeout {
+                server: s,
+                handler_id,
+            },
+        );
+    }
+
+    pub(crate) fn learner_read_timeout(&mut self, s: usize, handler_id: u64) {
+        let Some((conn, h)) = self.servers[s]
+            .learners
+            .iter()
+            .find(|(_, h)| h.handler_id == handler_id)
+            .map(|(c, h)| (*c, h.clone()))
+        else {
+            return; // the handler is gone already
+        };
+        let limit_ticks = if h.synced {
+            self.cfg.sync_limit
+        } else {
+            self.cfg.init_limit
+        };
+        if self.now_ms() < h.last_heard_ms + self.cfg.tick_ms * limit_ticks as u64 {
+            self.schedule_learner_read_timeout(s, conn);
+            return;
+        }
+        let node = self.snode(s);
+        self.log(
+            node.clone(),
+            EventKind::Note,
+            Level::Error,
+            "LearnerHandler",
+            || "Unexpected exception causing shutdown while sock still open java.net.SocketTimeoutException: Read timed out".into(),
+            move || {
+                format!(
+                    "The leader heard nothing from this learner for {limit_ticks} ticks (its socket's read timeout) and closes the connection."
+                )
+            },
+        );
+        self.learner_handler_goodbye(s, conn);
+        self.net.close_side(conn, &node);
+        self.send(conn, node, Msg::Fin);
+    }
+
+    // ----- client sessions -----
+
+    pub(super) fn leader_on_follower_info(&mut self, s: usize, conn: ConnId, from: Node) {
+        let node = self.snode(s);
+        let Node::Server(fid) = from else {
+            return;
+        };
+        if self.servers[s].role != Role::Leading {
+            self.net.close_side(conn, &node);
+            self.send(conn, node, Msg::Fin);
+            return;
+        }
+        let Some(fs) = self.server_index(fid) else {
+            return;
+        };
+        self.next_handler_id += 1;
+        let h = self.next_handler_id;
+        self.handler_names
+            .insert(h, format!("LearnerHandler(s{fid})#{h}"));
+        self.servers[s].handlers_created.insert(h);
+        let now = self.now_ms();
+        self.servers[s].learners.insert(
+            conn,
+            LearnerHandler {
+                handler_id: h,
+                server: fs,
+                conn,
+                synced: false,
+                last_heard_ms: now,
+            },
+        );
+        self.schedule_learner_read_timeout(s, conn);
+        let image = DbImage {
+            tree: self.servers[s].tree.clone(),
+            sessions: self.servers[s].db_sessions.clone(),
+            last_zxid: self.servers[s].last_zxid(),
+        };
+        let epoch = self.servers[s].epoch;
+        self.send(
+            conn,
+            node.clone(),
+            Msg::NewLeader {
+                epoch,
+                image: Box::new(image),
+            },
+        );
+        // LearnerHandler.syncFollower queues the proposals still outstanding after the
+        // snapshot, so the learner can ACK them and apply them when their COMMIT comes.
+        let outstanding: Vec<(TxnHeader, Txn)> = self.servers[s]
+            .proposals
+            .values()
+            .map(|p| (p.hdr, p.txn.clone()))
+            .collect();
+        for (hdr, txn) in outstanding {
+            self.send(conn, node.clone(), Msg::Proposal { hdr, txn });
+        }
+    }
+
+    pub(super) fn leader_on_ack_new_leader(&mut self, s: usize, conn: ConnId) {
+        let now = self.now_ms();
+        let Some(h) = self.servers[s].learners.get_mut(&conn) else {
+            return;
+        };
+        h.synced = true;
+        h.last_heard_ms = now;
+        let node = self.snode(s);
+        if self.servers[s].serving {
+            self.send(conn, node, Msg::UpToDate);
+        } else {
+            let acked = self.servers[s]
+                .learners
+                .values()
+                .filter(|h| h.synced)
+                .count();
+            if acked + 1 >= self.cfg.quorum {
+                self.leader_startup(s);
+            }
+        }
+    }
+
+    pub(super) fn leader_on_ack(&mut self, s: usize, conn: ConnId, zxid: Zxid) {
+        let now = self.now_ms();
+        let Some(h) = self.servers[s].learners.get_mut(&conn) else {
+            return;
+        };
+        h.last_heard_ms = now;
+        let server = h.server;
+        if let Some(p) = self.servers[s].proposals.get_mut(&zxid)
+            && !p.acks.contains(&server)
+        {
+            p.acks.push(server);
+        }
+        self.try_commit(s);
+    }
+
+    pub(super) fn on_quorum_ping(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        touches: Vec<(SessionId, i32)>,
+    ) {
+        let now = self.now_ms();
+        let node = self.snode(s);
+        if self.servers[s].leader_conn == Some(conn) {
+            // Learner.ping: answer with the touch table, swapped for a fresh one.
+            self.servers[s].last_heard_leader_ms = now;
+            let touches = self.servers[s]
+                .touch
+                .as_mut()
+                .map(|t| t.snapshot())
+                .unwrap_or_default();
+            self.send(conn, node, Msg::Ping { touches });
+            return;
+        }
+        let Some(h) = self.servers[s].learners.get_mut(&conn) else {
+            return;
+        };
+        h.last_heard_ms = now;
+        if !self.servers[s].serving {
+            return;
+        }
+        // LearnerHandler PING: touch every session the learner saw, with no owner check.
+        let clock = self.tracker_clock_ms(s);
+        for (id, to) in touches {
+            let t = self.servers[s]
+                .tracker
+                .as_mut()
+                .map(|t| t.touch_session(id, to, clock))
+                .unwrap_or(Touch::Missing);
+            self.note_touch(s, id, Some(t));
+        }
+    }
+
+    pub(super) fn leader_on_learner_request(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        session: SessionId,
+        cxid: i32,
+        req: ClientRequest,
+    ) {
+        let Some(h) = self.servers[s].learners.get(&conn) else {
+            return;
+        };
+        let owner = Owner::Handler(h.handler_id);
+        if !self.servers[s].serving {
+            return;
+        }
+        if let ClientRequest::Sync(path) = &req {
+            self.leader_process_sync(s, conn, session, cxid, owner, path);
+            return;
+        }
+        self.leader_submit(s, Origin::Remote, session, cxid, req, Some(owner));
+    }
+
+    /// A learner's sync: Prep checks the session, but ProposalRequestProcessor hands a
+    /// LearnerSyncRequest to `Leader.processSync` whatever Prep found, so the learner always
+    /// answers OK (spec 6.3; ZOOKEEPER-915).
+    pub(super) fn leader_process_sync(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        session: SessionId,
+        cxid: i32,
+        owner: Owner,
+        path: &str,
+    ) {
+        let check = self.servers[s]
+            .tracker
+            .as_mut()
+            .map(|t| t.check_session(session, owner));
+        if let Some(Err(e)) = &check {
+            let err = KeeperError::new(e.client_code());
+            let req = ClientRequest::Sync(path.to_string());
+            self.log_user_error(s, session, cxid, None, &req, &err);
+        }
+        if let Some(Err(CheckError::Moved { .. })) = check {
+            self.note_session_moved(s, session, "sync", None);
+        }
+        match self.servers[s].proposals.last_key_value().map(|(z, _)| *z) {
+            None => {
+                let node = self.snode(s);
+                self.send(
+                    conn,
+                    node,
+                    Msg::Sync {
+                        session_id: session,
+                        cxid,
+                    },
+                );
+            }
+            Some(last) => self.servers[s]
+                .leader_syncs
+                .push((conn, session, cxid, last)),
+        }
+    }
+
+    pub(super) fn leader_flush_syncs(&mut self, s: usize, committed: Zxid) {
+        if self.servers[s].leader_syncs.is_empty() {
+            return;
+        }
+        let (due, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.servers[s].leader_syncs)
+            .into_iter()
+            .partition(|(_, _, _, z)| *z <= committed);
+        self.servers[s].leader_syncs = rest;
+        let node = self.snode(s);
+        for (conn, session, cxid, _) in due {
+            self.send(
+                conn,
+                node.clone(),
+                Msg::Sync {
+                    session_id: session,
+                    cxid,
+                },
+            );
+        }
+    }
+
+    pub(super) fn leader_on_revalidate(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        session: SessionId,
+        timeout_ms: i32,
+    ) {
+        let Some(h) = self.servers[s].learners.get(&conn) else {
+            return;
+        };
+        let owner = Owner::Handler(h.handler_id);
+        let valid = self.servers[s].serving && self.touch(s, session, timeout_ms);
+        if valid {
+            self.set_owner(s, session, Some(owner), "LearnerHandler REVALIDATE");
+        }
+        let node = self.snode(s);
+        self.log(
+            node.clone(),
+            EventKind::RevalidateAnswered { session, valid },
+            Level::Trace,
+            "LearnerHandler",
+            move || format!("Session {} is valid: {valid}", hex(session)),
+            move || {
+                if valid {
+                    "LearnerHandler REVALIDATE: touchSession succeeded, so the owner becomes this \
+                     follower's LearnerHandler."
+                        .into()
+                } else {
+                    "LearnerHandler REVALIDATE: touchSession failed (unknown or closing session)."
+                        .into()
+                }
+            },
+        );
+        self.send(
+            conn,
+            node,
+            Msg::RevalidateReply {
+                session_id: session,
+                valid,
+            },
+        );
+    }
+
+    // ----- quorum: follower side -----
+}

@@ -1,0 +1,218 @@
+//! `Learner` / `Follower`: syncing with a new leader (NEWLEADER, UPTODATE), proposals and
+//! commits from it, REVALIDATE answers, syncs, and the follower's own timeout when the leader
+//! falls silent (`syncLimit` ticks).
+
+use super::*;
+
+impl World {
+    pub(super) fn schedule_follower_timeout(&mut self, s: usize, limit_ticks: u32) {
+        let at = self.servers[s].last_heard_leader_ms + self.cfg.tick_ms * limit_ticks as u64;
+        let generation = self.servers[s].role_generation;
+        self.schedule(
+            at,
+            Event::FollowerTimeout {
+                server: s,
+                generation,
+            },
+        );
+    }
+
+    pub(crate) fn follower_timeout(&mut self, s: usize) {
+        let limit = if self.servers[s].serving {
+            self.cfg.sync_limit
+        } else {
+            self.cfg.init_limit
+        };
+        let deadline = self.servers[s].last_heard_leader_ms + self.cfg.tick_ms * limit as u64;
+        if self.now_ms() < deadline {
+            self.schedule_follower_timeout(s, limit);
+            return;
+        }
+        let node = self.snode(s);
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Warn,
+            "Follower",
+            || "Exception when following the leader java.net.SocketTimeoutException: Read timed out".into(),
+            || "The learner heard nothing from the leader for syncLimit ticks and gives up.".into(),
+        );
+        self.go_looking(s);
+    }
+
+    /// A packet from the leader on this learner's quorum connection: it counts for the
+    /// socket's read timeout. Anything on another (older) connection is ignored.
+    pub(super) fn heard_from_leader(&mut self, s: usize, conn: ConnId) -> bool {
+        if self.servers[s].leader_conn != Some(conn) {
+            return false;
+        }
+        self.servers[s].last_heard_leader_ms = self.now_ms();
+        true
+    }
+
+    pub(super) fn follower_on_sync(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        session: SessionId,
+        cxid: i32,
+    ) {
+        if !self.heard_from_leader(s, conn) {
+            return;
+        }
+        let Some(pos) = self.servers[s]
+            .pending_syncs
+            .iter()
+            .position(|&(sid, x, _)| sid == session && x == cxid)
+        else {
+            return;
+        };
+        let Some((_, xid, c)) = self.servers[s].pending_syncs.remove(pos) else {
+            return;
+        };
+        let zxid = self.servers[s].last_zxid();
+        self.set_slot(
+            s,
+            c,
+            xid,
+            SlotState::Reply {
+                zxid,
+                err: codes::OK,
+                body: ReplyBody::None,
+            },
+        );
+        self.flush_slots(s, c);
+    }
+
+    pub(super) fn follower_on_new_leader(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        epoch: u32,
+        image: DbImage,
+    ) {
+        if !self.heard_from_leader(s, conn) {
+            return;
+        }
+        {
+            let srv = &mut self.servers[s];
+            srv.tree = image.tree;
+            srv.db_sessions = image.sessions;
+            // A SNAP replaces the whole history, including anything logged on the side.
+            srv.logged.clear();
+            srv.epoch = epoch;
+            srv.accepted_epoch = epoch;
+        }
+        // Learner.syncWithLeader: zk.createSessionTracker() seeds a fresh touch table.
+        let clock = self.tracker_clock_ms(s);
+        let myid = self.servers[s].myid as i64;
+        let first = seed_session_id(self.profile, myid, clock);
+        let mut table = LearnerTouchTable::new(first);
+        for (id, to) in &self.servers[s].db_sessions {
+            table.add_session(*id, *to);
+        }
+        let _ = table.snapshot();
+        self.servers[s].touch = Some(table);
+        let node = self.snode(s);
+        self.emit(
+            node.clone(),
+            EventKind::TrackerSeeded {
+                next_session_id: first,
+                clock_ms: clock,
+                leader: false,
+            },
+            move |_| {
+                (
+                    None,
+                    format!(
+                        "Learner.syncWithLeader: createSessionTracker seeds LearnerSessionTracker \
+                         with initializeNextSession(myid {myid}) at clock {clock} = {}.",
+                        hex(first)
+                    ),
+                )
+            },
+        );
+        self.send(conn, node, Msg::AckNewLeader);
+    }
+
+    pub(super) fn follower_on_uptodate(&mut self, s: usize, conn: ConnId) {
+        if !self.heard_from_leader(s, conn) {
+            return;
+        }
+        self.servers[s].serving = true;
+        // From now on the socket's read timeout is syncLimit ticks (initLimit while syncing).
+        self.servers[s].role_generation += 1;
+        self.schedule_follower_timeout(s, self.cfg.sync_limit);
+        let node = self.snode(s);
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "Learner",
+            || "Learner received UPTODATE message".into(),
+            || "The follower is in sync and starts serving clients.".into(),
+        );
+    }
+
+    pub(super) fn follower_on_proposal(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        hdr: TxnHeader,
+        txn: Txn,
+    ) {
+        if !self.heard_from_leader(s, conn) {
+            return;
+        }
+        let zxid = hdr.zxid;
+        self.servers[s].logged.insert(zxid, (hdr, txn));
+        let node = self.snode(s);
+        self.send(conn, node, Msg::Ack { zxid });
+    }
+
+    pub(super) fn follower_on_commit(&mut self, s: usize, conn: ConnId, zxid: Zxid) {
+        if !self.heard_from_leader(s, conn) {
+            return;
+        }
+        let Some((hdr, txn)) = self.servers[s].logged.remove(&zxid) else {
+            return;
+        };
+        // CommitProcessor: a commit matching the head of our pending requests is ours to answer.
+        let origin = match self.servers[s].pending_local.front() {
+            Some(&(sid, cxid, c)) if sid == hdr.session_id && cxid == hdr.cxid => {
+                self.servers[s].pending_local.pop_front();
+                Origin::Local { conn: c, xid: cxid }
+            }
+            _ => Origin::Remote,
+        };
+        let res = self.apply_txn(s, &hdr, &txn);
+        // 3.6+ FinalRequestProcessor sees -118 inside a multi on followers too (ZOOKEEPER-2886).
+        self.final_request(s, &hdr, &txn, res, origin);
+    }
+
+    pub(super) fn follower_on_revalidate_reply(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        session: SessionId,
+        valid: bool,
+    ) {
+        if !self.heard_from_leader(s, conn) {
+            return;
+        }
+        let node = self.snode(s);
+        match self.servers[s].pending_revalidations.remove(&session) {
+            None => {
+                self.log(
+                    node,
+                    EventKind::Note,
+                    Level::Warn,
+                    "Learner",
+                    move || format!("Missing session {} for validation", hex(session)),
+                    || "Learner.revalidate: no connection is waiting for this answer.".into(),
+                );
+            }
+            Some(c) => self.finish_session_init(s, c, valid),
+        }
+    }
+}

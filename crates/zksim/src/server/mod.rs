@@ -1,0 +1,295 @@
+//! A ZooKeeper server: `QuorumPeer` with its `ZooKeeperServer`, as a state machine.
+//!
+//! ```text
+//!  client ─ConnectRequest─▶ processConnectRequest ─┬─ new:   createSession ─▶ (leader) Prep
+//!                                                  └─ renew: leader: touch + setOwner(me)
+//!                                                            follower: REVALIDATE ─▶ leader
+//!  client ─request─▶ submitRequest (touch) ─▶ leader: Prep(checkSession) ─▶ PROPOSAL ─▶ ACKs
+//!                                          └▶ follower: REQUEST ─▶ leader Prep ...   │
+//!                     FinalRequestProcessor ◀── COMMIT (applied on every server) ◀───┘
+//!                     (the server holding the connection replies, or closes it on SessionMoved)
+//! ```
+//!
+//! Roles follow `QuorumPeer`: LOOKING until the election settles, then LEADING or FOLLOWING.
+//! The election is modelled by its outcome (FastLeaderElection picks the highest last zxid,
+//! then the highest myid, among a live majority that can talk, after the 200 ms finalize wait);
+//! its notifications are not simulated. Sync is a SNAP (`NEWLEADER` carries the database).
+//! The leader's tracker is built when it starts serving (`LeaderZooKeeperServer.startup`), a
+//! learner's at each sync (`Learner.syncWithLeader`), as spec 1.4 says.
+//!
+//! One file per Java class (or the part of one a server's session story goes through):
+//!
+//! ```text
+//!   mod.rs              Server (the peer's state), ServerCnxn, LearnerHandler, reply slots
+//!   peer.rs             QuorumPeer: start, crash, roles, the election, clock jumps
+//!   cnxn.rs             NIOServerCnxn + ZooKeeperServer: connect, renew, packets, close
+//!   session_tracker.rs  SessionTrackerImpl / LearnerSessionTracker glue: touch, owner, expirer
+//!   prep.rs             PrepRequestProcessor: checkSession, txns, error txns, multi
+//!   commit.rs           Leader.propose, the ACK quorum, CommitProcessor's hand-off
+//!   final_processor.rs  FinalRequestProcessor: apply, reply in order, SessionMoved close
+//!   leader.rs           Leader + LearnerHandler: startup, tick, joins, REVALIDATE, syncs
+//!   learner.rs          Learner / Follower: sync, proposals, commits, its own timeout
+//! ```
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::codes::{self, Code};
+use crate::datatree::{
+    ApplyResult, DataTree, KeeperError, PrepState, TreeRules, Txn, TxnHeader, Zxid,
+};
+use crate::ids::{SessionId, check_password, generate_password, hex, seed_session_id};
+use crate::net::{ClientRequest, ConnId, ConnKind, DbImage, Msg, ReplyBody};
+use crate::profile::{EofLog, Level, Profile};
+use crate::scenario::ServerSpec;
+use crate::trace::{EventKind, Node};
+use crate::tracker::{CheckError, LeaderTracker, LearnerTouchTable, Owner, Touch};
+use crate::world::{Config, Event, Rng, World};
+
+mod cnxn;
+mod commit;
+mod final_processor;
+mod leader;
+mod learner;
+mod peer;
+mod prep;
+mod session_tracker;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Down,
+    Looking,
+    Following,
+    Leading,
+    Standalone,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Down => "down",
+            Role::Looking => "looking",
+            Role::Following => "following",
+            Role::Leading => "leading",
+            Role::Standalone => "standalone",
+        }
+    }
+}
+
+/// Where a committed txn came from, so the right server answers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// A connection on this server (`request.cnxn != null`).
+    Local { conn: ConnId, xid: i32 },
+    /// Forwarded by a learner, or made by the expirer (`request.cnxn == null` here).
+    Remote,
+}
+
+/// How a queued reply slot stands (FinalRequestProcessor answers in order per connection).
+#[derive(Clone, Debug)]
+pub(crate) enum SlotState {
+    /// A write in the pipeline, waiting for its commit.
+    Waiting,
+    /// A read or ping that passed Prep: served when it reaches the head.
+    Read,
+    /// A reply to send.
+    Reply {
+        zxid: Zxid,
+        err: Code,
+        body: ReplyBody,
+    },
+    /// SessionMoved: close the connection without a reply (ZOOKEEPER-710).
+    Moved,
+    /// closeSession succeeded: reply, then close (`sendCloseSession`).
+    ReplyThenClose { zxid: Zxid },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Slot {
+    pub xid: i32,
+    pub req: ClientRequest,
+    pub state: SlotState,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CnxnState {
+    /// TCP is up; no ConnectRequest yet.
+    Accepted,
+    /// ConnectRequest seen; createSession or revalidation under way (`disableRecv`).
+    Establishing,
+    Established,
+}
+
+/// `NIOServerCnxn`: one client connection on this server.
+#[derive(Clone, Debug)]
+pub struct ServerCnxn {
+    pub conn: ConnId,
+    pub client: usize,
+    pub session_id: SessionId,
+    pub timeout_ms: i32,
+    pub state: CnxnState,
+    pub(crate) slots: VecDeque<Slot>,
+    /// The client's end of stream arrived while `disableRecv` was in force (session setup): the
+    /// server has not read it yet. `finishSessionInit` re-enables reading, and only then does
+    /// the server see the end of stream.
+    pub eof_unread: bool,
+}
+
+/// The leader's `LearnerHandler` for one learner connection.
+#[derive(Clone, Debug)]
+pub struct LearnerHandler {
+    pub handler_id: u64,
+    pub server: usize,
+    pub conn: ConnId,
+    /// The learner acknowledged NEWLEADER.
+    pub synced: bool,
+    pub last_heard_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Proposal {
+    pub hdr: TxnHeader,
+    pub txn: Txn,
+    pub acks: Vec<usize>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub index: usize,
+    pub myid: u8,
+    pub clock_offset_ms: i64,
+    pub uptime_ms: i64,
+    pub clock_jump_ms: i64,
+    pub role: Role,
+    /// Serving clients (the ZooKeeperServer is running).
+    pub serving: bool,
+    pub accepted_epoch: u32,
+    pub epoch: u32,
+    // ZKDatabase: survives a crash.
+    pub tree: DataTree,
+    /// `sessionsWithTimeouts`.
+    pub db_sessions: BTreeMap<SessionId, i32>,
+    pub(crate) prep: PrepState,
+    pub tracker: Option<LeaderTracker>,
+    pub touch: Option<LearnerTouchTable>,
+    pub cnxns: BTreeMap<ConnId, ServerCnxn>,
+    // leader
+    pub learners: BTreeMap<ConnId, LearnerHandler>,
+    /// Every LearnerHandler this leader incarnation created (owners may name one that is gone).
+    pub handlers_created: std::collections::BTreeSet<u64>,
+    pub(crate) proposals: BTreeMap<Zxid, Proposal>,
+    zxid_counter: u32,
+    half_ticks: u64,
+    lead_start_ms: u64,
+    // follower
+    pub leader_conn: Option<ConnId>,
+    pub leader: Option<usize>,
+    last_heard_leader_ms: u64,
+    pub pending_revalidations: BTreeMap<SessionId, ConnId>,
+    pub(crate) pending_local: VecDeque<(SessionId, i32, ConnId)>,
+    /// A learner's forwarded syncs waiting for the leader's SYNC (`pendingSyncs`).
+    pub(crate) pending_syncs: VecDeque<(SessionId, i32, ConnId)>,
+    /// On the leader: learners' syncs waiting for the proposals before them to commit.
+    pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
+    /// Proposals logged (and ACKed) but not yet committed. The txn log is on disk, so this
+    /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
+    pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
+    // generations invalidate timers of a previous incarnation or role
+    pub(crate) role_generation: u64,
+    pub(crate) tracker_generation: u64,
+    pub(crate) net_rng: Rng,
+}
+
+impl Server {
+    pub(crate) fn new(index: usize, spec: &ServerSpec, profile: &Profile, cfg: &Config) -> Server {
+        Server {
+            index,
+            myid: spec.id,
+            clock_offset_ms: spec.clock_offset_ms,
+            uptime_ms: spec.uptime_ms,
+            clock_jump_ms: 0,
+            role: Role::Down,
+            serving: false,
+            accepted_epoch: 0,
+            epoch: 0,
+            tree: DataTree::with_rules(TreeRules::for_version(profile.version)),
+            db_sessions: BTreeMap::new(),
+            prep: PrepState::new(),
+            tracker: None,
+            touch: None,
+            cnxns: BTreeMap::new(),
+            learners: BTreeMap::new(),
+            handlers_created: std::collections::BTreeSet::new(),
+            proposals: BTreeMap::new(),
+            zxid_counter: 0,
+            half_ticks: 0,
+            lead_start_ms: 0,
+            leader_conn: None,
+            leader: None,
+            last_heard_leader_ms: 0,
+            pending_revalidations: BTreeMap::new(),
+            pending_local: VecDeque::new(),
+            pending_syncs: VecDeque::new(),
+            leader_syncs: Vec::new(),
+            logged: BTreeMap::new(),
+            role_generation: 0,
+            tracker_generation: 0,
+            net_rng: Rng::for_entity(cfg.seed, &format!("s{}", spec.id)),
+        }
+    }
+
+    pub fn node(&self) -> Node {
+        Node::Server(self.myid)
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.role != Role::Down
+    }
+
+    pub fn is_leader_like(&self) -> bool {
+        matches!(self.role, Role::Leading | Role::Standalone)
+    }
+
+    pub fn last_zxid(&self) -> Zxid {
+        self.tree.last_processed_zxid()
+    }
+
+    /// The last zxid in this server's txn log: what it votes with in leader election.
+    pub fn last_logged_zxid(&self) -> Zxid {
+        self.logged
+            .last_key_value()
+            .map(|(z, _)| *z)
+            .unwrap_or(0)
+            .max(self.last_zxid())
+    }
+
+    /// This server's client port address as clients print it.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1/127.0.0.1:{}", 2180 + self.myid as u32)
+    }
+}
+
+/// A client's address as servers print it (`/127.0.0.1:<ephemeral port>`).
+pub fn client_addr(conn: ConnId) -> String {
+    format!("/127.0.0.1:{}", 40000 + conn)
+}
+
+impl World {
+    pub(crate) fn snode(&self, s: usize) -> Node {
+        self.servers[s].node()
+    }
+
+    pub(crate) fn owner_name(&self, owner: Option<Owner>) -> String {
+        match owner {
+            None => "null".to_string(),
+            Some(Owner::Me) => "ServerCnxn.me".to_string(),
+            Some(Owner::Handler(h)) => self
+                .handler_names
+                .get(&h)
+                .cloned()
+                .unwrap_or_else(|| format!("LearnerHandler#{h}")),
+        }
+    }
+
+    // ===== lifecycle =====
+}

@@ -1,0 +1,325 @@
+//! `QuorumPeer`: a server's life and its role. Start and crash, LOOKING / LEADING / FOLLOWING
+//! / standalone, the leader election by its outcome (FastLeaderElection: the highest last zxid,
+//! then the highest myid, among a live majority that can talk, after the 200 ms finalize wait),
+//! and the wall-clock jumps of a server's clock.
+
+use super::*;
+
+impl World {
+    pub(crate) fn start_server(&mut self, s: usize) {
+        if self.servers[s].is_up() {
+            return;
+        }
+        let node = self.snode(s);
+        self.servers[s].role_generation += 1;
+        if self.cfg.standalone {
+            self.set_role(s, Role::Standalone);
+            self.standalone_startup(s);
+        } else {
+            self.set_role(s, Role::Looking);
+            self.log(
+                node,
+                EventKind::Note,
+                Level::Info,
+                "QuorumPeer",
+                || "LOOKING".to_string(),
+                || "QuorumPeer.run: the server starts in LOOKING and joins leader election.".into(),
+            );
+            self.topology_changed();
+        }
+    }
+
+    pub(crate) fn crash_server(&mut self, s: usize) {
+        if !self.servers[s].is_up() {
+            return;
+        }
+        let node = self.snode(s);
+        // The process dies: the OS closes every socket it had (end of stream at the peers).
+        self.drop_everything(s);
+        self.set_role(s, Role::Down);
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "QuorumPeerMain",
+            || "process killed".to_string(),
+            || {
+                "The JVM is gone: connections, tracker and pending requests are lost; the data \
+                 tree and its txn log survive on disk."
+                    .into()
+            },
+        );
+        self.topology_changed();
+    }
+
+    /// Everything that lives only in memory.
+    pub(super) fn reset_volatile(&mut self, s: usize) {
+        let srv = &mut self.servers[s];
+        srv.serving = false;
+        srv.tracker = None;
+        srv.touch = None;
+        srv.cnxns.clear();
+        srv.learners.clear();
+        srv.handlers_created.clear();
+        srv.proposals.clear();
+        srv.prep.clear();
+        srv.leader_conn = None;
+        srv.leader = None;
+        srv.pending_revalidations.clear();
+        srv.pending_local.clear();
+        srv.pending_syncs.clear();
+        srv.leader_syncs.clear();
+        srv.role_generation += 1;
+        srv.tracker_generation += 1;
+    }
+
+    pub(super) fn set_role(&mut self, s: usize, role: Role) {
+        self.servers[s].role = role;
+        let epoch = self.servers[s].epoch;
+        let node = self.snode(s);
+        self.emit(
+            node,
+            EventKind::ServerRole {
+                role: role.name(),
+                epoch,
+            },
+            |_| {
+                (
+                    None,
+                    format!("QuorumPeer state is now {}.", role.name().to_uppercase()),
+                )
+            },
+        );
+    }
+
+    pub(crate) fn clock_jump(&mut self, s: usize, by_ms: i64) {
+        self.servers[s].clock_jump_ms = self.servers[s].clock_jump_ms.saturating_add(by_ms);
+        let node = self.snode(s);
+        let uses_wall = self.profile.tracker_clock == crate::profile::TrackerClock::Wall;
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "Clock",
+            || format!("wall clock jumped by {by_ms} ms"),
+            move || {
+                if uses_wall {
+                    "This profile's tracker reads System.currentTimeMillis(): its next wake-up \
+                     sees the jump (ZOOKEEPER-2774 / ZOOKEEPER-1366 moved it to nanoTime)."
+                        .into()
+                } else {
+                    "This profile's tracker reads System.nanoTime(): expiry does not see the jump; \
+                     only txn times (ctime/mtime) do."
+                        .into()
+                }
+            },
+        );
+    }
+
+    /// Something that matters to an election changed: look again soon.
+    pub(crate) fn topology_changed(&mut self) {
+        if self.cfg.standalone || self.election_scheduled {
+            return;
+        }
+        if self.servers.iter().any(|s| s.role == Role::Looking) {
+            self.election_scheduled = true;
+            let at = self.now_ms() + self.cfg.election_ms;
+            self.schedule(at, Event::ElectionCheck);
+        }
+    }
+
+    pub(super) fn reachable(&self, a: usize, b: usize) -> bool {
+        let (na, nb) = (self.snode(a), self.snode(b));
+        !self.net.is_cut(&na, &nb) && !self.net.is_cut(&nb, &na)
+    }
+
+    /// FastLeaderElection's outcome for everyone LOOKING.
+    pub(crate) fn election_check(&mut self) {
+        let looking: Vec<usize> = (0..self.servers.len())
+            .filter(|&s| self.servers[s].role == Role::Looking)
+            .collect();
+        if looking.is_empty() {
+            return;
+        }
+        let mut decided: Vec<usize> = Vec::new();
+        // A server that finds an established leader (with a quorum following it) joins it.
+        for &s in &looking {
+            let leader = (0..self.servers.len())
+                .find(|&l| self.servers[l].role == Role::Leading && self.reachable(s, l));
+            if let Some(l) = leader {
+                self.become_follower(s, l);
+                decided.push(s);
+            }
+        }
+        let mut rest: Vec<usize> = looking
+            .into_iter()
+            .filter(|s| !decided.contains(s))
+            .collect();
+        while let Some(&first) = rest.first() {
+            // The group of LOOKING servers that can all reach `first` and each other.
+            let group: Vec<usize> = rest
+                .iter()
+                .copied()
+                .filter(|&o| o == first || self.reachable(first, o))
+                .collect();
+            rest.retain(|s| !group.contains(s));
+            if group.len() < self.cfg.quorum {
+                continue;
+            }
+            let leader = *group
+                .iter()
+                .max_by_key(|&&s| (self.servers[s].last_logged_zxid(), self.servers[s].myid))
+                .unwrap_or(&first);
+            let epoch = group
+                .iter()
+                .map(|&s| self.servers[s].accepted_epoch)
+                .max()
+                .unwrap_or(0)
+                + 1;
+            self.become_leader(leader, epoch);
+            for &s in &group {
+                if s != leader {
+                    self.become_follower(s, leader);
+                }
+            }
+        }
+    }
+
+    pub(super) fn become_leader(&mut self, s: usize, epoch: u32) {
+        let now = self.now_ms();
+        {
+            let srv = &mut self.servers[s];
+            srv.epoch = epoch;
+            srv.accepted_epoch = epoch;
+            srv.zxid_counter = 0;
+            srv.serving = false;
+            srv.half_ticks = 0;
+            srv.lead_start_ms = now;
+            srv.role_generation += 1;
+        }
+        self.set_role(s, Role::Leading);
+        // Leader.lead() starts from the whole txn log: proposals this server logged but never
+        // saw committed are part of the history it leads with.
+        let logged = std::mem::take(&mut self.servers[s].logged);
+        for (zxid, (hdr, txn)) in logged {
+            if zxid > self.servers[s].last_zxid() {
+                self.apply_txn(s, &hdr, &txn);
+            }
+        }
+        let node = self.snode(s);
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "QuorumPeer",
+            || "LEADING".to_string(),
+            move || {
+                format!(
+                    "FastLeaderElection chose this server (highest last zxid, then myid); \
+                     Leader.lead() starts epoch {epoch} and waits for a quorum to sync."
+                )
+            },
+        );
+        let generation = self.servers[s].role_generation;
+        // Thread.sleep(tickTime / 2), at least a millisecond (tickTime 1 would spin).
+        let at = now + (self.cfg.tick_ms / 2).max(1);
+        self.schedule(
+            at,
+            Event::LeaderTick {
+                server: s,
+                generation,
+            },
+        );
+        if self.cfg.quorum == 1 {
+            self.leader_startup(s);
+        }
+    }
+
+    pub(super) fn become_follower(&mut self, s: usize, leader: usize) {
+        let now = self.now_ms();
+        self.servers[s].role_generation += 1;
+        self.set_role(s, Role::Following);
+        let node = self.snode(s);
+        let lnode = self.snode(leader);
+        let conn = self.net.open(ConnKind::Quorum, node.clone(), lnode);
+        {
+            let srv = &mut self.servers[s];
+            srv.leader = Some(leader);
+            srv.leader_conn = Some(conn);
+            srv.last_heard_leader_ms = now;
+            srv.serving = false;
+        }
+        let lid = self.servers[leader].myid;
+        self.log(
+            node.clone(),
+            EventKind::Note,
+            Level::Info,
+            "QuorumPeer",
+            || "FOLLOWING".to_string(),
+            move || format!("Follower.followLeader: connecting to the leader s{lid} to sync."),
+        );
+        let last_zxid = self.servers[s].last_zxid();
+        let accepted_epoch = self.servers[s].accepted_epoch;
+        self.send(
+            conn,
+            node,
+            Msg::FollowerInfo {
+                last_zxid,
+                accepted_epoch,
+            },
+        );
+        self.schedule_follower_timeout(s, self.cfg.init_limit);
+    }
+
+    /// Leader or follower shutdown: drop every client, leave the quorum, look again.
+    pub(crate) fn go_looking(&mut self, s: usize) {
+        // Leader.shutdown / Learner.shutdown: cnxnFactory.closeAll() closes every client
+        // connection, each with its "Closed socket connection" line (a crash prints nothing).
+        let clients: Vec<ConnId> = self.servers[s].cnxns.keys().copied().collect();
+        for conn in clients {
+            self.server_close_cnxn(s, conn, "the server stopped serving (closeAll)");
+        }
+        self.drop_everything(s);
+        self.set_role(s, Role::Looking);
+        self.topology_changed();
+    }
+
+    /// Closes every connection the server has (clients and quorum) and forgets what lives only
+    /// in memory: what a crash and a shutdown to LOOKING have in common.
+    pub(super) fn drop_everything(&mut self, s: usize) {
+        let node = self.snode(s);
+        let conns: Vec<ConnId> = self
+            .net
+            .conns()
+            .filter(|c| c.a == node || c.b == node)
+            .map(|c| c.id)
+            .collect();
+        for c in conns {
+            self.close_conn(c, &node);
+        }
+        self.reset_volatile(s);
+    }
+
+    pub(super) fn standalone_startup(&mut self, s: usize) {
+        let (tick, min, max) = (
+            self.cfg.tick_ms,
+            self.cfg.min_session_timeout_ms,
+            self.cfg.max_session_timeout_ms,
+        );
+        self.tracker_startup(s, 1);
+        self.servers[s].serving = true;
+        let node = self.snode(s);
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "ZooKeeperServer",
+            move || {
+                format!(
+                    "Created server with tickTime {tick} minSessionTimeout {min} maxSessionTimeout {max}"
+                )
+            },
+            || "ZooKeeperServerMain: one server, no quorum; its tracker uses sid 1.".into(),
+        );
+    }
+}

@@ -1,0 +1,344 @@
+//! `PrepRequestProcessor` on the leader (or a standalone server): each request is session
+//! checked (`checkSession`: expired, or owned by another connection = SessionMoved) and turned
+//! into a txn with the next zxid, or into an error txn; a multi checks every op and fails whole.
+
+use super::*;
+
+impl World {
+    pub(super) fn next_zxid(&mut self, s: usize) -> Zxid {
+        let srv = &mut self.servers[s];
+        srv.zxid_counter += 1;
+        ((srv.epoch as i64) << 32) | srv.zxid_counter as i64
+    }
+
+    /// The leader's `PrepRequestProcessor` for one request.
+    pub(crate) fn leader_submit(
+        &mut self,
+        s: usize,
+        origin: Origin,
+        session: SessionId,
+        cxid: i32,
+        req: ClientRequest,
+        owner: Option<Owner>,
+    ) {
+        let node = self.snode(s);
+        let check = |w: &mut World| -> Result<(), CheckError> {
+            let Some(o) = owner else {
+                return Ok(());
+            };
+            let r = w.servers[s]
+                .tracker
+                .as_mut()
+                .map(|t| t.check_session(session, o))
+                .unwrap_or(Err(CheckError::Expired));
+            if let Ok(crate::tracker::Check::Adopted) = r {
+                let to = w.owner_name(Some(o));
+                let node = w.snode(s);
+                w.emit(
+                    node,
+                    EventKind::OwnerChanged {
+                        session,
+                        from: "null".into(),
+                        to: to.clone(),
+                        why: "checkSession adopted the caller's owner",
+                    },
+                    move |_| {
+                        (
+                            None,
+                            format!(
+                                "SessionTrackerImpl.checkSession: {} had owner null, so it adopts {to}.",
+                                hex(session)
+                            ),
+                        )
+                    },
+                );
+            }
+            r.map(|_| ())
+        };
+        match req {
+            ClientRequest::Ping
+            | ClientRequest::Exists(_)
+            | ClientRequest::GetData(_)
+            | ClientRequest::Sync(_) => {
+                let Origin::Local { conn, xid } = origin else {
+                    return;
+                };
+                let checked = check(self);
+                if let Err(e) = &checked {
+                    // Prep's pRequest: checkSession for a read, ping or sync; the catch logs it
+                    // (no txn header, so no zxid).
+                    let err = KeeperError::new(e.client_code());
+                    self.log_user_error(s, session, xid, None, &req, &err);
+                }
+                let state = match checked {
+                    Ok(()) => SlotState::Read,
+                    Err(CheckError::Moved { .. }) => {
+                        self.note_session_moved(s, session, req.type_name(), None);
+                        SlotState::Moved
+                    }
+                    Err(e) => SlotState::Reply {
+                        zxid: self.servers[s].last_zxid(),
+                        err: e.client_code(),
+                        body: ReplyBody::None,
+                    },
+                };
+                self.set_slot(s, conn, xid, state);
+                self.flush_slots(s, conn);
+            }
+            ClientRequest::CreateSession { timeout_ms } => {
+                let zxid = self.next_zxid(s);
+                let clock = self.tracker_clock_ms(s);
+                let tracked = self.servers[s]
+                    .tracker
+                    .as_mut()
+                    .map(|t| t.add_session(session, timeout_ms, clock));
+                if let Some(tr) = tracked {
+                    self.note_touch(s, session, Some(tr.touch));
+                }
+                // setOwner throws SessionExpiredException for a closing session (an id already
+                // expiring: a 3.4.5 collision with a dying session). Prep's catch turns the
+                // createSession into an error txn. It consumes a zxid; by the time it commits, the
+                // closeSession that made the id closing has committed before it and closed every
+                // connection carrying the id (NIOServerCnxnFactory.closeSession), the new one
+                // too, so no server answers it.
+                let closing = self.servers[s]
+                    .tracker
+                    .as_ref()
+                    .and_then(|t| t.get(session))
+                    .is_some_and(|e| e.closing);
+                let txn = if closing {
+                    self.log_user_error(
+                        s,
+                        session,
+                        cxid,
+                        Some(zxid),
+                        &ClientRequest::CreateSession { timeout_ms },
+                        &KeeperError::new(codes::SESSIONEXPIRED),
+                    );
+                    Txn::Error {
+                        code: codes::SESSIONEXPIRED,
+                    }
+                } else {
+                    self.set_owner(s, session, owner, "PrepRequestProcessor createSession");
+                    Txn::CreateSession { timeout_ms }
+                };
+                let hdr = self.txn_header(s, session, cxid, zxid);
+                self.propose(s, hdr, txn, origin);
+            }
+            ClientRequest::CloseSession => {
+                let zxid = self.next_zxid(s);
+                let paths = {
+                    let srv = &mut self.servers[s];
+                    srv.prep.prep_close_session(&srv.tree, session, zxid)
+                };
+                if let Some(t) = self.servers[s].tracker.as_mut() {
+                    t.set_session_closing(session);
+                }
+                for r in self.session_records_mut(session) {
+                    r.closing = true;
+                }
+                if self.profile.logs_processed_termination {
+                    self.log(
+                        node,
+                        EventKind::Note,
+                        Level::Info,
+                        "PrepRequestProcessor",
+                        || format!("Processed session termination for sessionid: {}", hex(session)),
+                        || "Prep closeSession: no owner check (the expirer is not the owner); the session is marked closing and its ephemerals listed.".into(),
+                    );
+                }
+                let txn = Txn::CloseSession {
+                    paths: self.profile.close_session_txn_lists_paths.then_some(paths),
+                };
+                let hdr = self.txn_header(s, session, cxid, zxid);
+                self.propose(s, hdr, txn, origin);
+            }
+            ClientRequest::Write(op) => {
+                let zxid = self.next_zxid(s);
+                let txn = match check(self) {
+                    Err(e) => {
+                        if let CheckError::Moved { .. } = e {
+                            self.note_session_moved(s, session, req_type(&op), Some(zxid));
+                        }
+                        let logged = ClientRequest::Write(op.clone());
+                        self.log_user_error(
+                            s,
+                            session,
+                            cxid,
+                            Some(zxid),
+                            &logged,
+                            &KeeperError::new(e.client_code()),
+                        );
+                        Txn::Error {
+                            code: e.client_code(),
+                        }
+                    }
+                    Ok(()) => {
+                        let srv = &mut self.servers[s];
+                        match srv.prep.prep_op(&srv.tree, session, zxid, &op) {
+                            Ok(t) => t,
+                            Err(e) => {
+                                let logged = ClientRequest::Write(op.clone());
+                                self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
+                                Txn::Error { code: e.code }
+                            }
+                        }
+                    }
+                };
+                let hdr = self.txn_header(s, session, cxid, zxid);
+                self.propose(s, hdr, txn, origin);
+            }
+            ClientRequest::Multi(ops) => {
+                let zxid = self.next_zxid(s);
+                let session_error = match check(self) {
+                    Err(e) => {
+                        if let CheckError::Moved { .. } = e {
+                            self.note_session_moved(s, session, "multi", Some(zxid));
+                        }
+                        Some(e.client_code())
+                    }
+                    Ok(()) => None,
+                };
+                let (txn, failed) = {
+                    let srv = &mut self.servers[s];
+                    srv.prep
+                        .prep_multi(&srv.tree, session, zxid, &ops, session_error)
+                };
+                if let Some(e) = failed {
+                    let logged = ClientRequest::Multi(ops);
+                    self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
+                }
+                let hdr = self.txn_header(s, session, cxid, zxid);
+                self.propose(s, hdr, txn, origin);
+            }
+        }
+    }
+
+    pub(super) fn txn_header(
+        &self,
+        s: usize,
+        session: SessionId,
+        cxid: i32,
+        zxid: Zxid,
+    ) -> TxnHeader {
+        TxnHeader {
+            session_id: session,
+            cxid,
+            zxid,
+            time_ms: self.wall_ms(s),
+        }
+    }
+
+    pub(super) fn note_session_moved(
+        &mut self,
+        s: usize,
+        session: SessionId,
+        op: &str,
+        zxid: Option<Zxid>,
+    ) {
+        let node = self.snode(s);
+        let owner = self.servers[s]
+            .tracker
+            .as_ref()
+            .and_then(|t| t.get(session))
+            .and_then(|e| e.owner);
+        let owner_name = self.owner_name(owner);
+        let op = op.to_string();
+        self.emit(
+            node,
+            EventKind::SessionMoved {
+                session,
+                op: op.clone(),
+            },
+            move |_| {
+                (
+                    None,
+                    format!(
+                        "PrepRequestProcessor: checkSession({}) threw SessionMovedException for {op}: \
+                         the owner is {owner_name}, not the connection that sent it{}.",
+                        hex(session),
+                        if zxid.is_some() {
+                            "; the error txn is still proposed and consumes a zxid"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+            },
+        );
+    }
+
+    /// Prep's INFO "Got user-level KeeperException when processing <Request.toString()> ...":
+    /// 3.4 through 3.5.4 log every user-level error; 3.5.5+ only codes above APIERROR (-100).
+    /// `req` is what `Request.toString` names and reads its `reqpath:` from.
+    pub(super) fn log_user_error(
+        &mut self,
+        s: usize,
+        session: SessionId,
+        cxid: i32,
+        zxid: Option<Zxid>,
+        req: &ClientRequest,
+        err: &KeeperError,
+    ) {
+        if !self.profile.logs_user_level_session_moved && err.code <= codes::APIERROR {
+            return;
+        }
+        let node = self.snode(s);
+        let (op, reqpath) = (op2string(req), reqpath_at_prep(req, err));
+        // A request with no txn header (a read, a ping, a sync): zxid -2 and txntype unknown.
+        let (zxid, txntype) = match zxid {
+            Some(z) => (hex(z), "-1"),
+            None => ("0xfffffffffffffffe".to_string(), "unknown"),
+        };
+        let multi = matches!(req, ClientRequest::Multi(_));
+        let error_path = err.path.clone().unwrap_or_else(|| "null".into());
+        let message = err.message();
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "PrepRequestProcessor",
+            move || {
+                format!(
+                    "Got user-level KeeperException when processing sessionid:{} type:{op} cxid:0x{:x} zxid:{zxid} txntype:{txntype} reqpath:{reqpath}{} Error Path:{error_path} Error:{message}",
+                    hex(session),
+                    // Long.toHexString of the int cxid: sign-extended (a ping's -2 is 0xff..fe).
+                    cxid as i64 as u64,
+                    if multi { " aborting remaining multi ops." } else { "" },
+                )
+            },
+            || "Prep caught a KeeperException: the request becomes an error txn.".into(),
+        );
+    }
+}
+
+pub(super) fn req_type(op: &crate::datatree::Op) -> &'static str {
+    ClientRequest::Write(op.clone()).type_name()
+}
+
+/// `Request.op2String`: the op names Request.toString prints, "sync:" with its colon.
+pub(super) fn op2string(req: &ClientRequest) -> &'static str {
+    match req {
+        ClientRequest::Sync(_) => "sync:",
+        other => other.type_name(),
+    }
+}
+
+/// The `reqpath:` of `Request.toString` on Prep's INFO line. It reads a length-prefixed string
+/// from the request's bytes only if at least 4 of them are still unread (`remaining() >= 4`).
+/// Prep deserialises a request before most of its checks, so by the time it logs, the bytes are
+/// read and the path is "n/a": a multi (deserialised whole before its loop), and every single-op
+/// error found after `byteBuffer2Record` (NoNode, NodeExists, BadVersion, ...). Only a
+/// `checkSession` failure, which 3.4's create/delete/setData run first, still sees the path.
+/// (Real 3.4.5-3.5.10 logs agree: `reqpath:/w ... Session moved` for a setData, `reqpath:n/a
+/// aborting remaining multi ops.` for a multi. From 3.5.5 Prep logs no API error at all.)
+pub(super) fn reqpath_at_prep(req: &ClientRequest, err: &KeeperError) -> String {
+    match req {
+        ClientRequest::Write(op) if err.path.is_none() => op.path().to_string(),
+        // Reads and syncs are only session-checked in Prep: their bytes are unread.
+        ClientRequest::Exists(p) | ClientRequest::GetData(p) | ClientRequest::Sync(p) => {
+            p.to_string()
+        }
+        _ => "n/a".to_string(),
+    }
+}
