@@ -171,6 +171,12 @@ pub struct Profile {
     pub logs_user_level_session_moved: bool,
     /// Level of "Client attempting to ..." and "Established session ...": INFO in 3.4, DEBUG 3.5.5+.
     pub session_setup_log_level: Level,
+    /// 3.5.5+ texts of `processConnectRequest` and `submitRequest`: "Client attempting to
+    /// renew session: session = 0x..., zxid = 0x..., timeout = ..., address = ..." (the
+    /// new-session line logged after createSession minted the id, and naming it), and the bare
+    /// "Dropping request." (3.4: "... renew session 0x... at ADDR", the new-session line before
+    /// the id exists, and "Dropping request: No session with sessionid 0x... exists, ...").
+    pub server_setup_lines_3_5: bool,
     /// 3.5+: WARN "Incorrect password from ... for session 0x...".
     pub warns_incorrect_password: bool,
     /// Prep's INFO "Processed session termination for sessionid: 0x...": up to 3.5.4.
@@ -239,6 +245,7 @@ pub static V3_4_5: Profile = Profile {
     multi_session_moved_closes: false,
     logs_user_level_session_moved: true,
     session_setup_log_level: Level::Info,
+    server_setup_lines_3_5: false,
     warns_incorrect_password: false,
     logs_processed_termination: true,
     close_session_txn_lists_paths: false,
@@ -286,6 +293,7 @@ pub static V3_5_10: Profile = Profile {
     expiry: ExpiryStructure::AnyBucket,
     logs_user_level_session_moved: false,
     session_setup_log_level: Level::Debug,
+    server_setup_lines_3_5: true,
     warns_incorrect_password: true,
     logs_processed_termination: false,
     closed_socket_log_level: Level::Debug,
@@ -340,6 +348,20 @@ mod tests {
     fn zookeeper_2886_only_from_3_6() {
         for v in Version::ALL {
             assert_eq!(v.profile().multi_session_moved_closes, v >= Version::V3_6);
+        }
+    }
+
+    #[test]
+    fn the_3_5_setup_lines_come_with_their_debug_level() {
+        // Both changed in 3.5.5 (ZooKeeperServer's SLF4J rewrite): a profile never has one
+        // without the other, though the code reads each for its own purpose.
+        for v in Version::ALL {
+            let p = v.profile();
+            assert_eq!(
+                p.server_setup_lines_3_5,
+                p.session_setup_log_level == Level::Debug
+            );
+            assert_eq!(p.server_setup_lines_3_5, v >= Version::V3_5_10);
         }
     }
 

@@ -249,7 +249,7 @@ impl World {
             c.state = CnxnState::Establishing;
         }
         let level = self.profile.session_setup_log_level;
-        let modern = level == Level::Debug;
+        let modern = self.profile.server_setup_lines_3_5;
         if session_id != 0 {
             self.log(
                 node.clone(),
@@ -570,7 +570,7 @@ impl World {
         let (id, timeout) = (c.session_id, c.timeout_ms);
         if !self.touch(s, id, timeout) {
             let node = self.snode(s);
-            let modern = self.profile.session_setup_log_level == Level::Debug;
+            let modern = self.profile.server_setup_lines_3_5;
             self.log(
                 node,
                 EventKind::Note,
