@@ -120,7 +120,7 @@ impl World {
             };
             for e in t.sessions() {
                 if let Some(Owner::Handler(h)) = e.owner
-                    && !s.handlers_created.contains(&h)
+                    && !s.leading().is_some_and(|l| l.handlers_created.contains(&h))
                 {
                     return Err(format!(
                         "s{}: session {} is owned by LearnerHandler #{h}, which this leader never had",

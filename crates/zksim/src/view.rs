@@ -115,7 +115,7 @@ impl World {
                 let s = &self.servers[i];
                 ServerView {
                     myid: s.myid,
-                    role: s.role,
+                    role: s.role(),
                     serving: s.serving,
                     epoch: s.epoch,
                     last_zxid: s.last_zxid(),
@@ -136,7 +136,10 @@ impl World {
                         .as_ref()
                         .map(|t| t.pending().collect())
                         .unwrap_or_default(),
-                    pending_revalidations: s.pending_revalidations.keys().copied().collect(),
+                    pending_revalidations: s
+                        .following()
+                        .map(|f| f.pending_revalidations.keys().copied().collect())
+                        .unwrap_or_default(),
                 }
             })
             .collect()

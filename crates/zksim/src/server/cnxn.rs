@@ -18,7 +18,10 @@ impl World {
         // The LearnerHandler's socket read returns: its read timeout starts again.
         if !matches!(msg, Msg::Fin) {
             let now = self.now_ms();
-            if let Some(h) = self.servers[s].learners.get_mut(&conn) {
+            if let Some(h) = self.servers[s]
+                .leading_mut()
+                .and_then(|l| l.learners.get_mut(&conn))
+            {
                 h.last_heard_ms = now;
             }
         }
@@ -176,7 +179,7 @@ impl World {
             self.server_close_cnxn(s, conn, "the client closed its end");
             return;
         }
-        if self.servers[s].leader_conn == Some(conn) {
+        if self.servers[s].leader_conn() == Some(conn) {
             self.log(
                 node.clone(),
                 EventKind::Note,
@@ -431,7 +434,7 @@ impl World {
                 .unwrap_or(Touch::Missing);
             self.note_touch(s, id, Some(touch));
             self.finish_session_init(s, conn, touch.ok());
-            if self.servers[s].role == Role::Leading {
+            if self.servers[s].role() == Role::Leading {
                 self.set_owner(
                     s,
                     id,
@@ -455,8 +458,11 @@ impl World {
                         .into()
                 },
             );
-            self.servers[s].pending_revalidations.insert(id, conn);
-            if let Some(lc) = self.servers[s].leader_conn {
+            let leader_conn = self.servers[s].following_mut().map(|f| {
+                f.pending_revalidations.insert(id, conn);
+                f.leader_conn
+            });
+            if let Some(lc) = leader_conn {
                 self.send(
                     lc,
                     node,
@@ -605,13 +611,17 @@ impl World {
         } else if req.is_forwarded() {
             // FollowerRequestProcessor: forward to the leader; CommitProcessor waits for the
             // commit (or, for a sync, for the leader's SYNC).
-            if matches!(req, ClientRequest::Sync(_)) {
-                self.servers[s].pending_syncs.push_back((id, xid, conn));
-            } else {
-                self.servers[s].pending_local.push_back((id, xid, conn));
-            }
+            let is_sync = matches!(req, ClientRequest::Sync(_));
+            let leader_conn = self.servers[s].following_mut().map(|f| {
+                if is_sync {
+                    f.pending_syncs.push_back((id, xid, conn));
+                } else {
+                    f.pending_local.push_back((id, xid, conn));
+                }
+                f.leader_conn
+            });
             let node = self.snode(s);
-            if let Some(lc) = self.servers[s].leader_conn {
+            if let Some(lc) = leader_conn {
                 self.send(
                     lc,
                     node,

@@ -6,12 +6,12 @@ use super::*;
 impl World {
     /// `ProposalRequestProcessor` + `Leader.propose`; standalone commits at once.
     pub(super) fn propose(&mut self, s: usize, hdr: TxnHeader, txn: Txn, origin: Origin) {
-        if self.servers[s].role == Role::Standalone {
+        if self.servers[s].role() == Role::Standalone {
             self.commit_locally(s, hdr, txn, origin);
             return;
         }
         let node = self.snode(s);
-        let conns: Vec<ConnId> = self.servers[s].learners.values().map(|h| h.conn).collect();
+        let conns: Vec<ConnId> = self.servers[s].learner_conns();
         for conn in conns {
             self.send(
                 conn,
@@ -23,7 +23,10 @@ impl World {
             );
         }
         let zxid = hdr.zxid;
-        self.servers[s].proposals.insert(
+        let Some(leading) = self.servers[s].leading_mut() else {
+            return; // Prep runs only on a leader or a standalone server
+        };
+        leading.proposals.insert(
             zxid,
             Proposal {
                 hdr,
@@ -37,18 +40,22 @@ impl World {
 
     pub(super) fn try_commit(&mut self, s: usize) {
         loop {
-            let ready = self.servers[s]
+            let quorum = self.cfg.quorum;
+            let Some(leading) = self.servers[s].leading_mut() else {
+                return;
+            };
+            let ready = leading
                 .proposals
                 .first_key_value()
-                .map(|(z, p)| (*z, p.acks.len() >= self.cfg.quorum));
+                .map(|(z, p)| (*z, p.acks.len() >= quorum));
             let Some((zxid, true)) = ready else {
                 return;
             };
-            let Some(p) = self.servers[s].proposals.remove(&zxid) else {
+            let Some(p) = leading.proposals.remove(&zxid) else {
                 return;
             };
             let node = self.snode(s);
-            let conns: Vec<ConnId> = self.servers[s].learners.values().map(|h| h.conn).collect();
+            let conns: Vec<ConnId> = self.servers[s].learner_conns();
             for conn in conns {
                 self.send(conn, node.clone(), Msg::Commit { zxid });
             }

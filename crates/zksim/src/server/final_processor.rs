@@ -42,7 +42,7 @@ impl World {
                 }
                 if added
                     && self.profile.logs_committing_global_session
-                    && self.servers[s].role != Role::Standalone
+                    && self.servers[s].role() != Role::Standalone
                 {
                     self.log(
                         node.clone(),

@@ -11,10 +11,9 @@ impl World {
         self.servers[s].serving = true;
         let node = self.snode(s);
         let handlers: Vec<(ConnId, bool)> = self.servers[s]
-            .learners
-            .values()
-            .map(|h| (h.conn, h.synced))
-            .collect();
+            .leading()
+            .map(|l| l.learners.values().map(|h| (h.conn, h.synced)).collect())
+            .unwrap_or_default();
         for (conn, synced) in handlers {
             if synced {
                 self.send(conn, node.clone(), Msg::UpToDate);
@@ -37,8 +36,12 @@ impl World {
     pub(crate) fn leader_tick(&mut self, s: usize) {
         let now = self.now_ms();
         let node = self.snode(s);
-        self.servers[s].half_ticks += 1;
-        let conns: Vec<ConnId> = self.servers[s].learners.values().map(|h| h.conn).collect();
+        let Some(leading) = self.servers[s].leading_mut() else {
+            return; // a tick of a leadership that ended (its generation would say so too)
+        };
+        leading.half_ticks += 1;
+        let (half_ticks, lead_start_ms) = (leading.half_ticks, leading.lead_start_ms);
+        let conns: Vec<ConnId> = self.servers[s].learner_conns();
         for conn in conns {
             self.send(
                 conn,
@@ -48,7 +51,7 @@ impl World {
                 },
             );
         }
-        let full_tick = self.servers[s].half_ticks.is_multiple_of(2);
+        let full_tick = half_ticks.is_multiple_of(2);
         if full_tick {
             let tick = self.cfg.tick_ms;
             let serving = self.servers[s].serving;
@@ -59,12 +62,13 @@ impl World {
             } as u64
                 * tick;
             let synced: Vec<u8> = self.servers[s]
-                .learners
-                .values()
+                .leading()
+                .into_iter()
+                .flat_map(|l| l.learners.values())
                 .filter(|h| h.synced && now.saturating_sub(h.last_heard_ms) <= limit)
                 .map(|h| self.servers[h.server].myid)
                 .collect();
-            let waited_too_long = !serving && now - self.servers[s].lead_start_ms > limit;
+            let waited_too_long = !serving && now - lead_start_ms > limit;
             if (serving || waited_too_long) && synced.len() + 1 < self.cfg.quorum {
                 let myid = self.servers[s].myid;
                 self.log(
@@ -100,7 +104,10 @@ impl World {
     /// `LearnerHandler.run`'s finally: GOODBYE, and `shutdown` takes the handler (and the owner
     /// identity it carried) out of the leader's learners.
     pub(super) fn learner_handler_goodbye(&mut self, s: usize, conn: ConnId) {
-        if let Some(h) = self.servers[s].learners.remove(&conn) {
+        let gone = self.servers[s]
+            .leading_mut()
+            .and_then(|l| l.learners.remove(&conn));
+        if let Some(h) = gone {
             let peer = self.servers[h.server].myid;
             let node = self.snode(s);
             self.log(
@@ -120,7 +127,10 @@ impl World {
     /// A learner that sends nothing for that long (it answers every leader ping, so only a dead
     /// or cut-off one) is dropped by the leader on its own, whether or not the learner has noticed.
     pub(super) fn schedule_learner_read_timeout(&mut self, s: usize, conn: ConnId) {
-        let Some(h) = self.servers[s].learners.get(&conn) else {
+        let Some(h) = self.servers[s]
+            .leading()
+            .and_then(|l| l.learners.get(&conn))
+        else {
             return;
         };
         let limit_ticks = if h.synced {
@@ -141,8 +151,9 @@ impl World {
 
     pub(crate) fn learner_read_timeout(&mut self, s: usize, handler_id: u64) {
         let Some((conn, h)) = self.servers[s]
-            .learners
-            .iter()
+            .leading()
+            .into_iter()
+            .flat_map(|l| l.learners.iter())
             .find(|(_, h)| h.handler_id == handler_id)
             .map(|(c, h)| (*c, h.clone()))
         else {
@@ -182,7 +193,7 @@ impl World {
         let Node::Server(fid) = from else {
             return;
         };
-        if self.servers[s].role != Role::Leading {
+        if self.servers[s].leading().is_none() {
             self.net.close_side(conn, &node);
             self.send(conn, node, Msg::Fin);
             return;
@@ -194,9 +205,12 @@ impl World {
         let h = self.next_handler_id;
         self.handler_names
             .insert(h, format!("LearnerHandler(s{fid})#{h}"));
-        self.servers[s].handlers_created.insert(h);
         let now = self.now_ms();
-        self.servers[s].learners.insert(
+        let Some(leading) = self.servers[s].leading_mut() else {
+            return;
+        };
+        leading.handlers_created.insert(h);
+        leading.learners.insert(
             conn,
             LearnerHandler {
                 handler_id: h,
@@ -224,10 +238,14 @@ impl World {
         // LearnerHandler.syncFollower queues the proposals still outstanding after the
         // snapshot, so the learner can ACK them and apply them when their COMMIT comes.
         let outstanding: Vec<(TxnHeader, Txn)> = self.servers[s]
-            .proposals
-            .values()
-            .map(|p| (p.hdr, p.txn.clone()))
-            .collect();
+            .leading()
+            .map(|l| {
+                l.proposals
+                    .values()
+                    .map(|p| (p.hdr, p.txn.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         for (hdr, txn) in outstanding {
             self.send(conn, node.clone(), Msg::Proposal { hdr, txn });
         }
@@ -235,7 +253,10 @@ impl World {
 
     pub(super) fn leader_on_ack_new_leader(&mut self, s: usize, conn: ConnId) {
         let now = self.now_ms();
-        let Some(h) = self.servers[s].learners.get_mut(&conn) else {
+        let Some(h) = self.servers[s]
+            .leading_mut()
+            .and_then(|l| l.learners.get_mut(&conn))
+        else {
             return;
         };
         h.synced = true;
@@ -245,10 +266,8 @@ impl World {
             self.send(conn, node, Msg::UpToDate);
         } else {
             let acked = self.servers[s]
-                .learners
-                .values()
-                .filter(|h| h.synced)
-                .count();
+                .leading()
+                .map_or(0, |l| l.learners.values().filter(|h| h.synced).count());
             if acked + 1 >= self.cfg.quorum {
                 self.leader_startup(s);
             }
@@ -257,12 +276,15 @@ impl World {
 
     pub(super) fn leader_on_ack(&mut self, s: usize, conn: ConnId, zxid: Zxid) {
         let now = self.now_ms();
-        let Some(h) = self.servers[s].learners.get_mut(&conn) else {
+        let Some(leading) = self.servers[s].leading_mut() else {
+            return;
+        };
+        let Some(h) = leading.learners.get_mut(&conn) else {
             return;
         };
         h.last_heard_ms = now;
         let server = h.server;
-        if let Some(p) = self.servers[s].proposals.get_mut(&zxid)
+        if let Some(p) = leading.proposals.get_mut(&zxid)
             && !p.acks.contains(&server)
         {
             p.acks.push(server);
@@ -278,9 +300,11 @@ impl World {
     ) {
         let now = self.now_ms();
         let node = self.snode(s);
-        if self.servers[s].leader_conn == Some(conn) {
+        if let Some(f) = self.servers[s].following_mut()
+            && f.leader_conn == conn
+        {
             // Learner.ping: answer with the touch table, swapped for a fresh one.
-            self.servers[s].last_heard_leader_ms = now;
+            f.last_heard_leader_ms = now;
             let touches = self.servers[s]
                 .touch
                 .as_mut()
@@ -289,7 +313,10 @@ impl World {
             self.send(conn, node, Msg::Ping { touches });
             return;
         }
-        let Some(h) = self.servers[s].learners.get_mut(&conn) else {
+        let Some(h) = self.servers[s]
+            .leading_mut()
+            .and_then(|l| l.learners.get_mut(&conn))
+        else {
             return;
         };
         h.last_heard_ms = now;
@@ -316,7 +343,10 @@ impl World {
         cxid: i32,
         req: ClientRequest,
     ) {
-        let Some(h) = self.servers[s].learners.get(&conn) else {
+        let Some(h) = self.servers[s]
+            .leading()
+            .and_then(|l| l.learners.get(&conn))
+        else {
             return;
         };
         let owner = Owner::Handler(h.handler_id);
@@ -354,7 +384,10 @@ impl World {
         if let Some(Err(CheckError::Moved { .. })) = check {
             self.note_session_moved(s, session, "sync", None);
         }
-        match self.servers[s].proposals.last_key_value().map(|(z, _)| *z) {
+        let last_proposed = self.servers[s]
+            .leading()
+            .and_then(|l| l.proposals.last_key_value().map(|(z, _)| *z));
+        match last_proposed {
             None => {
                 let node = self.snode(s);
                 self.send(
@@ -366,20 +399,25 @@ impl World {
                     },
                 );
             }
-            Some(last) => self.servers[s]
-                .leader_syncs
-                .push((conn, session, cxid, last)),
+            Some(last) => {
+                if let Some(l) = self.servers[s].leading_mut() {
+                    l.leader_syncs.push((conn, session, cxid, last));
+                }
+            }
         }
     }
 
     pub(super) fn leader_flush_syncs(&mut self, s: usize, committed: Zxid) {
-        if self.servers[s].leader_syncs.is_empty() {
+        let Some(leading) = self.servers[s].leading_mut() else {
+            return;
+        };
+        if leading.leader_syncs.is_empty() {
             return;
         }
-        let (due, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.servers[s].leader_syncs)
+        let (due, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut leading.leader_syncs)
             .into_iter()
             .partition(|(_, _, _, z)| *z <= committed);
-        self.servers[s].leader_syncs = rest;
+        leading.leader_syncs = rest;
         let node = self.snode(s);
         for (conn, session, cxid, _) in due {
             self.send(
@@ -400,7 +438,10 @@ impl World {
         session: SessionId,
         timeout_ms: i32,
     ) {
-        let Some(h) = self.servers[s].learners.get(&conn) else {
+        let Some(h) = self.servers[s]
+            .leading()
+            .and_then(|l| l.learners.get(&conn))
+        else {
             return;
         };
         let owner = Owner::Handler(h.handler_id);

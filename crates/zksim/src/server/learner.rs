@@ -6,7 +6,10 @@ use super::*;
 
 impl World {
     pub(super) fn schedule_follower_timeout(&mut self, s: usize, limit_ticks: u32) {
-        let at = self.servers[s].last_heard_leader_ms + self.cfg.tick_ms * limit_ticks as u64;
+        let Some(f) = self.servers[s].following() else {
+            return;
+        };
+        let at = f.last_heard_leader_ms + self.cfg.tick_ms * limit_ticks as u64;
         let generation = self.servers[s].role_generation;
         self.schedule(
             at,
@@ -23,7 +26,10 @@ impl World {
         } else {
             self.cfg.init_limit
         };
-        let deadline = self.servers[s].last_heard_leader_ms + self.cfg.tick_ms * limit as u64;
+        let Some(f) = self.servers[s].following() else {
+            return; // a timer of a following that ended (its generation would say so too)
+        };
+        let deadline = f.last_heard_leader_ms + self.cfg.tick_ms * limit as u64;
         if self.now_ms() < deadline {
             self.schedule_follower_timeout(s, limit);
             return;
@@ -43,11 +49,14 @@ impl World {
     /// A packet from the leader on this learner's quorum connection: it counts for the
     /// socket's read timeout. Anything on another (older) connection is ignored.
     pub(super) fn heard_from_leader(&mut self, s: usize, conn: ConnId) -> bool {
-        if self.servers[s].leader_conn != Some(conn) {
-            return false;
+        let now = self.now_ms();
+        match self.servers[s].following_mut() {
+            Some(f) if f.leader_conn == conn => {
+                f.last_heard_leader_ms = now;
+                true
+            }
+            _ => false,
         }
-        self.servers[s].last_heard_leader_ms = self.now_ms();
-        true
     }
 
     pub(super) fn follower_on_sync(
@@ -60,14 +69,17 @@ impl World {
         if !self.heard_from_leader(s, conn) {
             return;
         }
-        let Some(pos) = self.servers[s]
+        let Some(f) = self.servers[s].following_mut() else {
+            return;
+        };
+        let Some(pos) = f
             .pending_syncs
             .iter()
             .position(|&(sid, x, _)| sid == session && x == cxid)
         else {
             return;
         };
-        let Some((_, xid, c)) = self.servers[s].pending_syncs.remove(pos) else {
+        let Some((_, xid, c)) = f.pending_syncs.remove(pos) else {
             return;
         };
         let zxid = self.servers[s].last_zxid();
@@ -178,12 +190,18 @@ impl World {
             return;
         };
         // CommitProcessor: a commit matching the head of our pending requests is ours to answer.
-        let origin = match self.servers[s].pending_local.front() {
-            Some(&(sid, cxid, c)) if sid == hdr.session_id && cxid == hdr.cxid => {
-                self.servers[s].pending_local.pop_front();
-                Origin::Local { conn: c, xid: cxid }
-            }
-            _ => Origin::Remote,
+        let pending = self.servers[s]
+            .following_mut()
+            .map(|f| &mut f.pending_local);
+        let origin = match pending {
+            Some(p) => match p.front() {
+                Some(&(sid, cxid, c)) if sid == hdr.session_id && cxid == hdr.cxid => {
+                    p.pop_front();
+                    Origin::Local { conn: c, xid: cxid }
+                }
+                _ => Origin::Remote,
+            },
+            None => Origin::Remote,
         };
         let res = self.apply_txn(s, &hdr, &txn);
         // 3.6+ FinalRequestProcessor sees -118 inside a multi on followers too (ZOOKEEPER-2886).
@@ -201,7 +219,10 @@ impl World {
             return;
         }
         let node = self.snode(s);
-        match self.servers[s].pending_revalidations.remove(&session) {
+        let waiting = self.servers[s]
+            .following_mut()
+            .and_then(|f| f.pending_revalidations.remove(&session));
+        match waiting {
             None => {
                 self.log(
                     node,

@@ -153,6 +153,84 @@ pub(crate) struct Proposal {
     pub origin: Origin,
 }
 
+/// `QuorumPeer`'s state: the role, owning what only that role has.
+#[derive(Clone, Debug)]
+pub enum Peer {
+    Down,
+    Looking,
+    Leading(Leading),
+    Following(Following),
+    Standalone,
+}
+
+impl Peer {
+    pub fn role(&self) -> Role {
+        match self {
+            Peer::Down => Role::Down,
+            Peer::Looking => Role::Looking,
+            Peer::Leading(_) => Role::Leading,
+            Peer::Following(_) => Role::Following,
+            Peer::Standalone => Role::Standalone,
+        }
+    }
+}
+
+/// `Leader`: what a LEADING server has and loses when it stops leading.
+#[derive(Clone, Debug)]
+pub struct Leading {
+    pub learners: BTreeMap<ConnId, LearnerHandler>,
+    /// Every LearnerHandler this leader incarnation created (owners may name one that is gone).
+    pub handlers_created: std::collections::BTreeSet<u64>,
+    pub(crate) proposals: BTreeMap<Zxid, Proposal>,
+    /// Half ticks since `Leader.lead()` began (it sleeps tickTime / 2 per pass).
+    half_ticks: u64,
+    lead_start_ms: u64,
+    /// Learners' syncs waiting for the proposals before them to commit.
+    pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
+}
+
+impl Leading {
+    fn new(now_ms: u64) -> Leading {
+        Leading {
+            learners: BTreeMap::new(),
+            handlers_created: std::collections::BTreeSet::new(),
+            proposals: BTreeMap::new(),
+            half_ticks: 0,
+            lead_start_ms: now_ms,
+            leader_syncs: Vec::new(),
+        }
+    }
+}
+
+/// `Follower`: what a FOLLOWING server has and loses when it stops following.
+#[derive(Clone, Debug)]
+pub struct Following {
+    /// The leader's server index.
+    pub leader: usize,
+    pub leader_conn: ConnId,
+    last_heard_leader_ms: u64,
+    /// REVALIDATEs sent to the leader, by session: the client connection waiting for each.
+    pub pending_revalidations: BTreeMap<SessionId, ConnId>,
+    /// Requests forwarded to the leader from this server's connections, in order: the commits
+    /// that come back answer them (`pendingTxns`).
+    pub(crate) pending_local: VecDeque<(SessionId, i32, ConnId)>,
+    /// Forwarded syncs waiting for the leader's SYNC (`pendingSyncs`).
+    pub(crate) pending_syncs: VecDeque<(SessionId, i32, ConnId)>,
+}
+
+impl Following {
+    fn new(leader: usize, leader_conn: ConnId, now_ms: u64) -> Following {
+        Following {
+            leader,
+            leader_conn,
+            last_heard_leader_ms: now_ms,
+            pending_revalidations: BTreeMap::new(),
+            pending_local: VecDeque::new(),
+            pending_syncs: VecDeque::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Server {
     pub index: usize,
@@ -160,7 +238,9 @@ pub struct Server {
     pub clock_offset_ms: i64,
     pub uptime_ms: i64,
     pub clock_jump_ms: i64,
-    pub role: Role,
+    /// The role and what only that role has (a leader's handlers and proposals, a follower's
+    /// leader connection and waiting requests): leaving a role drops them with it.
+    pub peer: Peer,
     /// Serving clients (the ZooKeeperServer is running).
     pub serving: bool,
     pub accepted_epoch: u32,
@@ -173,24 +253,9 @@ pub struct Server {
     pub tracker: Option<LeaderTracker>,
     pub touch: Option<LearnerTouchTable>,
     pub cnxns: BTreeMap<ConnId, ServerCnxn>,
-    // leader
-    pub learners: BTreeMap<ConnId, LearnerHandler>,
-    /// Every LearnerHandler this leader incarnation created (owners may name one that is gone).
-    pub handlers_created: std::collections::BTreeSet<u64>,
-    pub(crate) proposals: BTreeMap<Zxid, Proposal>,
+    /// `ZooKeeperServer.hzxid`'s counter: the low 32 bits of the last zxid handed out in this
+    /// epoch (the leader's and a standalone server's Prep).
     zxid_counter: u32,
-    half_ticks: u64,
-    lead_start_ms: u64,
-    // follower
-    pub leader_conn: Option<ConnId>,
-    pub leader: Option<usize>,
-    last_heard_leader_ms: u64,
-    pub pending_revalidations: BTreeMap<SessionId, ConnId>,
-    pub(crate) pending_local: VecDeque<(SessionId, i32, ConnId)>,
-    /// A learner's forwarded syncs waiting for the leader's SYNC (`pendingSyncs`).
-    pub(crate) pending_syncs: VecDeque<(SessionId, i32, ConnId)>,
-    /// On the leader: learners' syncs waiting for the proposals before them to commit.
-    pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
     /// Proposals logged (and ACKed) but not yet committed. The txn log is on disk, so this
     /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
@@ -208,7 +273,7 @@ impl Server {
             clock_offset_ms: spec.clock_offset_ms,
             uptime_ms: spec.uptime_ms,
             clock_jump_ms: 0,
-            role: Role::Down,
+            peer: Peer::Down,
             serving: false,
             accepted_epoch: 0,
             epoch: 0,
@@ -218,19 +283,7 @@ impl Server {
             tracker: None,
             touch: None,
             cnxns: BTreeMap::new(),
-            learners: BTreeMap::new(),
-            handlers_created: std::collections::BTreeSet::new(),
-            proposals: BTreeMap::new(),
             zxid_counter: 0,
-            half_ticks: 0,
-            lead_start_ms: 0,
-            leader_conn: None,
-            leader: None,
-            last_heard_leader_ms: 0,
-            pending_revalidations: BTreeMap::new(),
-            pending_local: VecDeque::new(),
-            pending_syncs: VecDeque::new(),
-            leader_syncs: Vec::new(),
             logged: BTreeMap::new(),
             role_generation: 0,
             tracker_generation: 0,
@@ -242,12 +295,58 @@ impl Server {
         Node::Server(self.myid)
     }
 
+    pub fn role(&self) -> Role {
+        self.peer.role()
+    }
+
     pub fn is_up(&self) -> bool {
-        self.role != Role::Down
+        self.role() != Role::Down
     }
 
     pub fn is_leader_like(&self) -> bool {
-        matches!(self.role, Role::Leading | Role::Standalone)
+        matches!(self.role(), Role::Leading | Role::Standalone)
+    }
+
+    /// The leader's state, while LEADING.
+    pub fn leading(&self) -> Option<&Leading> {
+        match &self.peer {
+            Peer::Leading(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn leading_mut(&mut self) -> Option<&mut Leading> {
+        match &mut self.peer {
+            Peer::Leading(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The follower's state, while FOLLOWING.
+    pub fn following(&self) -> Option<&Following> {
+        match &self.peer {
+            Peer::Following(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn following_mut(&mut self) -> Option<&mut Following> {
+        match &mut self.peer {
+            Peer::Following(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The connections of this leader's LearnerHandlers (none unless LEADING).
+    pub(crate) fn learner_conns(&self) -> Vec<ConnId> {
+        self.leading()
+            .map(|l| l.learners.values().map(|h| h.conn).collect())
+            .unwrap_or_default()
+    }
+
+    /// The quorum connection to the leader (none unless FOLLOWING).
+    pub fn leader_conn(&self) -> Option<ConnId> {
+        self.following().map(|f| f.leader_conn)
     }
 
     pub fn last_zxid(&self) -> Zxid {

@@ -13,10 +13,10 @@ impl World {
         let node = self.snode(s);
         self.servers[s].role_generation += 1;
         if self.cfg.standalone {
-            self.set_role(s, Role::Standalone);
+            self.set_role(s, Peer::Standalone);
             self.standalone_startup(s);
         } else {
-            self.set_role(s, Role::Looking);
+            self.set_role(s, Peer::Looking);
             self.log(
                 node,
                 EventKind::Note,
@@ -36,7 +36,7 @@ impl World {
         let node = self.snode(s);
         // The process dies: the OS closes every socket it had (end of stream at the peers).
         self.drop_everything(s);
-        self.set_role(s, Role::Down);
+        self.set_role(s, Peer::Down);
         self.log(
             node,
             EventKind::Note,
@@ -59,22 +59,19 @@ impl World {
         srv.tracker = None;
         srv.touch = None;
         srv.cnxns.clear();
-        srv.learners.clear();
-        srv.handlers_created.clear();
-        srv.proposals.clear();
         srv.prep.clear();
-        srv.leader_conn = None;
-        srv.leader = None;
-        srv.pending_revalidations.clear();
-        srv.pending_local.clear();
-        srv.pending_syncs.clear();
-        srv.leader_syncs.clear();
+        // What only a role had goes with it; the role itself changes next (set_role).
+        if matches!(srv.peer, Peer::Leading(_) | Peer::Following(_)) {
+            srv.peer = Peer::Looking;
+        }
         srv.role_generation += 1;
         srv.tracker_generation += 1;
     }
 
-    pub(super) fn set_role(&mut self, s: usize, role: Role) {
-        self.servers[s].role = role;
+    /// Enters a role: `peer` is the new state, owning what only that role has.
+    pub(super) fn set_role(&mut self, s: usize, peer: Peer) {
+        let role = peer.role();
+        self.servers[s].peer = peer;
         let epoch = self.servers[s].epoch;
         let node = self.snode(s);
         self.emit(
@@ -121,7 +118,7 @@ impl World {
         if self.cfg.standalone || self.election_scheduled {
             return;
         }
-        if self.servers.iter().any(|s| s.role == Role::Looking) {
+        if self.servers.iter().any(|s| s.role() == Role::Looking) {
             self.election_scheduled = true;
             let at = self.now_ms() + self.cfg.election_ms;
             self.schedule(at, Event::ElectionCheck);
@@ -136,7 +133,7 @@ impl World {
     /// FastLeaderElection's outcome for everyone LOOKING.
     pub(crate) fn election_check(&mut self) {
         let looking: Vec<usize> = (0..self.servers.len())
-            .filter(|&s| self.servers[s].role == Role::Looking)
+            .filter(|&s| self.servers[s].role() == Role::Looking)
             .collect();
         if looking.is_empty() {
             return;
@@ -145,7 +142,7 @@ impl World {
         // A server that finds an established leader (with a quorum following it) joins it.
         for &s in &looking {
             let leader = (0..self.servers.len())
-                .find(|&l| self.servers[l].role == Role::Leading && self.reachable(s, l));
+                .find(|&l| self.servers[l].role() == Role::Leading && self.reachable(s, l));
             if let Some(l) = leader {
                 self.become_follower(s, l);
                 decided.push(s);
@@ -193,11 +190,9 @@ impl World {
             srv.accepted_epoch = epoch;
             srv.zxid_counter = 0;
             srv.serving = false;
-            srv.half_ticks = 0;
-            srv.lead_start_ms = now;
             srv.role_generation += 1;
         }
-        self.set_role(s, Role::Leading);
+        self.set_role(s, Peer::Leading(Leading::new(now)));
         // Leader.lead() starts from the whole txn log: proposals this server logged but never
         // saw committed are part of the history it leads with.
         let logged = std::mem::take(&mut self.servers[s].logged);
@@ -238,17 +233,12 @@ impl World {
     pub(super) fn become_follower(&mut self, s: usize, leader: usize) {
         let now = self.now_ms();
         self.servers[s].role_generation += 1;
-        self.set_role(s, Role::Following);
         let node = self.snode(s);
         let lnode = self.snode(leader);
+        // The quorum connection is the follower's from the start (opening it records nothing).
         let conn = self.net.open(ConnKind::Quorum, node.clone(), lnode);
-        {
-            let srv = &mut self.servers[s];
-            srv.leader = Some(leader);
-            srv.leader_conn = Some(conn);
-            srv.last_heard_leader_ms = now;
-            srv.serving = false;
-        }
+        self.set_role(s, Peer::Following(Following::new(leader, conn, now)));
+        self.servers[s].serving = false;
         let lid = self.servers[leader].myid;
         self.log(
             node.clone(),
@@ -280,7 +270,7 @@ impl World {
             self.server_close_cnxn(s, conn, "the server stopped serving (closeAll)");
         }
         self.drop_everything(s);
-        self.set_role(s, Role::Looking);
+        self.set_role(s, Peer::Looking);
         self.topology_changed();
     }
 
@@ -321,5 +311,55 @@ impl World {
             },
             || "ZooKeeperServerMain: one server, no quorum; its tracker uses sid 1.".into(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Limits, Scenario};
+    use crate::server::{Peer, Role};
+    use crate::world::World;
+
+    fn ensemble(actions: &str) -> World {
+        let json = format!(
+            r#"{{"format":1,"version":"3.6","servers":[{{"id":1}},{{"id":2}},{{"id":3}}],
+            "clients":[],"actions":[{actions}],"until_ms":20000}}"#
+        );
+        World::new(&Scenario::from_json(&json, &Limits::NATIVE).unwrap(), false)
+    }
+
+    /// QuorumPeer's role owns what only that role has: the leader its LearnerHandlers, each
+    /// follower its connection to the leader; leaving the role drops them (Leader.shutdown,
+    /// Learner.shutdown), and the next leader starts with none of the old one's handlers.
+    #[test]
+    fn a_role_owns_its_state_and_loses_it_with_the_role() {
+        let mut w = ensemble(r#"{"at_ms":5000,"do":"crash_server","server":3}"#);
+        w.run_until(4_000);
+        let leader = w.servers.iter().position(|s| s.role() == Role::Leading);
+        let leader = leader.expect("an elected leader");
+        assert_eq!(w.servers[leader].myid, 3, "highest myid at equal zxids");
+        let l = w.servers[leader].leading().unwrap();
+        assert_eq!(l.learners.len(), 2);
+        let old_handlers = l.handlers_created.clone();
+        for (i, s) in w.servers.iter().enumerate() {
+            if i != leader {
+                let f = s.following().expect("the others follow");
+                assert_eq!(f.leader, leader);
+                assert!(s.leading().is_none());
+            }
+        }
+        w.run_until(5_001);
+        assert!(matches!(w.servers[leader].peer, Peer::Down));
+        w.run_until(20_000);
+        let new_leader = w
+            .servers
+            .iter()
+            .position(|s| s.role() == Role::Leading)
+            .expect("the two left elect a leader");
+        let l = w.servers[new_leader].leading().unwrap();
+        assert_eq!(l.learners.len(), 1);
+        assert!(l.handlers_created.is_disjoint(&old_handlers));
+        let other = 3 - new_leader - leader;
+        assert_eq!(w.servers[other].following().unwrap().leader, new_leader);
     }
 }
