@@ -21,197 +21,254 @@ impl World {
         req: ClientRequest,
         owner: Option<Owner>,
     ) {
-        let node = self.snode(s);
-        let check = |w: &mut World| -> Result<(), CheckError> {
-            let Some(o) = owner else {
-                return Ok(());
-            };
-            let r = w.servers[s]
-                .tracker
-                .as_mut()
-                .map(|t| t.check_session(session, o))
-                .unwrap_or(Err(CheckError::Expired));
-            if let Ok(crate::tracker::Check::Adopted) = r {
-                let to = w.owner_name(Some(o));
-                let node = w.snode(s);
-                w.emit(
-                    node,
-                    EventKind::OwnerChanged {
-                        session,
-                        from: "null".into(),
-                        to: to.clone(),
-                        why: "checkSession adopted the caller's owner",
-                    },
-                    move |_| {
-                        (
-                            None,
-                            format!(
-                                "SessionTrackerImpl.checkSession: {} had owner null, so it adopts {to}.",
-                                hex(session)
-                            ),
-                        )
-                    },
-                );
-            }
-            r.map(|_| ())
-        };
         match req {
             ClientRequest::Ping
             | ClientRequest::Exists(_)
             | ClientRequest::GetData(_)
-            | ClientRequest::Sync(_) => {
-                let Origin::Local { conn, xid } = origin else {
-                    return;
-                };
-                let checked = check(self);
-                if let Err(e) = &checked {
-                    // Prep's pRequest: checkSession for a read, ping or sync; the catch logs it
-                    // (no txn header, so no zxid).
-                    let err = KeeperError::new(e.client_code());
-                    self.log_user_error(s, session, xid, None, &req, &err);
-                }
-                let state = match checked {
-                    Ok(()) => SlotState::Read,
-                    Err(CheckError::Moved { .. }) => {
-                        self.note_session_moved(s, session, req.type_name(), None);
-                        SlotState::Moved
-                    }
-                    Err(e) => SlotState::Reply {
-                        zxid: self.servers[s].last_zxid(),
-                        err: e.client_code(),
-                        body: ReplyBody::None,
-                    },
-                };
-                self.set_slot(s, conn, xid, state);
-                self.flush_slots(s, conn);
-            }
+            | ClientRequest::Sync(_) => self.prep_read(s, origin, session, req, owner),
             ClientRequest::CreateSession { timeout_ms } => {
-                let zxid = self.next_zxid(s);
-                let clock = self.tracker_clock_ms(s);
-                let tracked = self.servers[s]
-                    .tracker
-                    .as_mut()
-                    .map(|t| t.add_session(session, timeout_ms, clock));
-                if let Some(tr) = tracked {
-                    self.note_touch(s, session, Some(tr.touch));
-                }
-                // setOwner throws SessionExpiredException for a closing session (an id already
-                // expiring: a 3.4.5 collision with a dying session). Prep's catch turns the
-                // createSession into an error txn. It consumes a zxid; by the time it commits, the
-                // closeSession that made the id closing has committed before it and closed every
-                // connection carrying the id (NIOServerCnxnFactory.closeSession), the new one
-                // too, so no server answers it.
-                let closing = self.servers[s]
-                    .tracker
-                    .as_ref()
-                    .and_then(|t| t.get(session))
-                    .is_some_and(|e| e.closing);
-                let txn = if closing {
-                    self.log_user_error(
-                        s,
-                        session,
-                        cxid,
-                        Some(zxid),
-                        &ClientRequest::CreateSession { timeout_ms },
-                        &KeeperError::new(codes::SESSIONEXPIRED),
-                    );
-                    Txn::Error {
-                        code: codes::SESSIONEXPIRED,
-                    }
-                } else {
-                    self.set_owner(s, session, owner, "PrepRequestProcessor createSession");
-                    Txn::CreateSession { timeout_ms }
-                };
-                let hdr = self.txn_header(s, session, cxid, zxid);
-                self.propose(s, hdr, txn, origin);
+                self.prep_create_session(s, origin, session, cxid, timeout_ms, owner)
             }
-            ClientRequest::CloseSession => {
-                let zxid = self.next_zxid(s);
-                let paths = {
-                    let srv = &mut self.servers[s];
-                    srv.prep.prep_close_session(&srv.tree, session, zxid)
-                };
-                if let Some(t) = self.servers[s].tracker.as_mut() {
-                    t.set_session_closing(session);
-                }
-                for r in self.session_records_mut(session) {
-                    r.closing = true;
-                }
-                if self.profile.logs_processed_termination {
-                    self.log(
-                        node,
-                        EventKind::Note,
-                        Level::Info,
-                        "PrepRequestProcessor",
-                        || format!("Processed session termination for sessionid: {}", hex(session)),
-                        || "Prep closeSession: no owner check (the expirer is not the owner); the session is marked closing and its ephemerals listed.".into(),
-                    );
-                }
-                let txn = Txn::CloseSession {
-                    paths: self.profile.close_session_txn_lists_paths.then_some(paths),
-                };
-                let hdr = self.txn_header(s, session, cxid, zxid);
-                self.propose(s, hdr, txn, origin);
-            }
-            ClientRequest::Write(op) => {
-                let zxid = self.next_zxid(s);
-                let txn = match check(self) {
-                    Err(e) => {
-                        if let CheckError::Moved { .. } = e {
-                            self.note_session_moved(s, session, req_type(&op), Some(zxid));
-                        }
-                        let logged = ClientRequest::Write(op.clone());
-                        self.log_user_error(
-                            s,
-                            session,
-                            cxid,
-                            Some(zxid),
-                            &logged,
-                            &KeeperError::new(e.client_code()),
-                        );
-                        Txn::Error {
-                            code: e.client_code(),
-                        }
-                    }
-                    Ok(()) => {
-                        let srv = &mut self.servers[s];
-                        match srv.prep.prep_op(&srv.tree, session, zxid, &op) {
-                            Ok(t) => t,
-                            Err(e) => {
-                                let logged = ClientRequest::Write(op.clone());
-                                self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
-                                Txn::Error { code: e.code }
-                            }
-                        }
-                    }
-                };
-                let hdr = self.txn_header(s, session, cxid, zxid);
-                self.propose(s, hdr, txn, origin);
-            }
-            ClientRequest::Multi(ops) => {
-                let zxid = self.next_zxid(s);
-                let session_error = match check(self) {
-                    Err(e) => {
-                        if let CheckError::Moved { .. } = e {
-                            self.note_session_moved(s, session, "multi", Some(zxid));
-                        }
-                        Some(e.client_code())
-                    }
-                    Ok(()) => None,
-                };
-                let (txn, failed) = {
-                    let srv = &mut self.servers[s];
-                    srv.prep
-                        .prep_multi(&srv.tree, session, zxid, &ops, session_error)
-                };
-                if let Some(e) = failed {
-                    let logged = ClientRequest::Multi(ops);
-                    self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
-                }
-                let hdr = self.txn_header(s, session, cxid, zxid);
-                self.propose(s, hdr, txn, origin);
-            }
+            ClientRequest::CloseSession => self.prep_close_session(s, origin, session, cxid),
+            ClientRequest::Write(op) => self.prep_write(s, origin, session, cxid, op, owner),
+            ClientRequest::Multi(ops) => self.prep_multi(s, origin, session, cxid, ops, owner),
         }
+    }
+
+    /// `checkSession` as Prep calls it: with no owner (the expirer's closeSession, a
+    /// createSession) nothing is checked; a session whose owner is null adopts the caller's.
+    fn prep_check_session(
+        &mut self,
+        s: usize,
+        session: SessionId,
+        owner: Option<Owner>,
+    ) -> Result<(), CheckError> {
+        let Some(o) = owner else {
+            return Ok(());
+        };
+        let r = self.servers[s]
+            .tracker
+            .as_mut()
+            .map(|t| t.check_session(session, o))
+            .unwrap_or(Err(CheckError::Expired));
+        if let Ok(crate::tracker::Check::Adopted) = r {
+            let to = self.owner_name(Some(o));
+            let node = self.snode(s);
+            self.emit(
+                node,
+                EventKind::OwnerChanged {
+                    session,
+                    from: "null".into(),
+                    to: to.clone(),
+                    why: "checkSession adopted the caller's owner",
+                },
+                move |_| {
+                    (
+                        None,
+                        format!(
+                            "SessionTrackerImpl.checkSession: {} had owner null, so it adopts {to}.",
+                            hex(session)
+                        ),
+                    )
+                },
+            );
+        }
+        r.map(|_| ())
+    }
+
+    /// A read, ping or sync: only the session is checked; the reply slot is served in order.
+    fn prep_read(
+        &mut self,
+        s: usize,
+        origin: Origin,
+        session: SessionId,
+        req: ClientRequest,
+        owner: Option<Owner>,
+    ) {
+        let Origin::Local { conn, xid } = origin else {
+            return;
+        };
+        let checked = self.prep_check_session(s, session, owner);
+        if let Err(e) = &checked {
+            // Prep's pRequest: checkSession for a read, ping or sync; the catch logs it
+            // (no txn header, so no zxid).
+            let err = KeeperError::new(e.client_code());
+            self.log_user_error(s, session, xid, None, &req, &err);
+        }
+        let state = match checked {
+            Ok(()) => SlotState::Read,
+            Err(CheckError::Moved { .. }) => {
+                self.note_session_moved(s, session, req.type_name(), None);
+                SlotState::Moved
+            }
+            Err(e) => SlotState::Reply {
+                zxid: self.servers[s].last_zxid(),
+                err: e.client_code(),
+                body: ReplyBody::None,
+            },
+        };
+        self.set_slot(s, conn, xid, state);
+        self.flush_slots(s, conn);
+    }
+
+    /// createSession: the tracker adds the session (a closing id makes an error txn).
+    fn prep_create_session(
+        &mut self,
+        s: usize,
+        origin: Origin,
+        session: SessionId,
+        cxid: i32,
+        timeout_ms: i32,
+        owner: Option<Owner>,
+    ) {
+        let zxid = self.next_zxid(s);
+        let clock = self.tracker_clock_ms(s);
+        let tracked = self.servers[s]
+            .tracker
+            .as_mut()
+            .map(|t| t.add_session(session, timeout_ms, clock));
+        if let Some(tr) = tracked {
+            self.note_touch(s, session, Some(tr.touch));
+        }
+        // setOwner throws SessionExpiredException for a closing session (an id already
+        // expiring: a 3.4.5 collision with a dying session). Prep's catch turns the
+        // createSession into an error txn. It consumes a zxid; by the time it commits, the
+        // closeSession that made the id closing has committed before it and closed every
+        // connection carrying the id (NIOServerCnxnFactory.closeSession), the new one
+        // too, so no server answers it.
+        let closing = self.servers[s]
+            .tracker
+            .as_ref()
+            .and_then(|t| t.get(session))
+            .is_some_and(|e| e.closing);
+        let txn = if closing {
+            self.log_user_error(
+                s,
+                session,
+                cxid,
+                Some(zxid),
+                &ClientRequest::CreateSession { timeout_ms },
+                &KeeperError::new(codes::SESSIONEXPIRED),
+            );
+            Txn::Error {
+                code: codes::SESSIONEXPIRED,
+            }
+        } else {
+            self.set_owner(s, session, owner, "PrepRequestProcessor createSession");
+            Txn::CreateSession { timeout_ms }
+        };
+        let hdr = self.txn_header(s, session, cxid, zxid);
+        self.propose(s, hdr, txn, origin);
+    }
+
+    /// closeSession: no owner check; the session is marked closing and its ephemerals listed.
+    fn prep_close_session(&mut self, s: usize, origin: Origin, session: SessionId, cxid: i32) {
+        let node = self.snode(s);
+        let zxid = self.next_zxid(s);
+        let paths = {
+            let srv = &mut self.servers[s];
+            srv.prep.prep_close_session(&srv.tree, session, zxid)
+        };
+        if let Some(t) = self.servers[s].tracker.as_mut() {
+            t.set_session_closing(session);
+        }
+        for r in self.session_records_mut(session) {
+            r.closing = true;
+        }
+        if self.profile.logs_processed_termination {
+            self.log(
+                node,
+                EventKind::Note,
+                Level::Info,
+                "PrepRequestProcessor",
+                || format!("Processed session termination for sessionid: {}", hex(session)),
+                || "Prep closeSession: no owner check (the expirer is not the owner); the session is marked closing and its ephemerals listed.".into(),
+            );
+        }
+        let txn = Txn::CloseSession {
+            paths: self.profile.close_session_txn_lists_paths.then_some(paths),
+        };
+        let hdr = self.txn_header(s, session, cxid, zxid);
+        self.propose(s, hdr, txn, origin);
+    }
+
+    /// A single write: the session check, then the op's own checks; either failure is an
+    /// error txn.
+    fn prep_write(
+        &mut self,
+        s: usize,
+        origin: Origin,
+        session: SessionId,
+        cxid: i32,
+        op: crate::datatree::Op,
+        owner: Option<Owner>,
+    ) {
+        let zxid = self.next_zxid(s);
+        let txn = match self.prep_check_session(s, session, owner) {
+            Err(e) => {
+                if let CheckError::Moved { .. } = e {
+                    self.note_session_moved(s, session, req_type(&op), Some(zxid));
+                }
+                let logged = ClientRequest::Write(op.clone());
+                self.log_user_error(
+                    s,
+                    session,
+                    cxid,
+                    Some(zxid),
+                    &logged,
+                    &KeeperError::new(e.client_code()),
+                );
+                Txn::Error {
+                    code: e.client_code(),
+                }
+            }
+            Ok(()) => {
+                let srv = &mut self.servers[s];
+                match srv.prep.prep_op(&srv.tree, session, zxid, &op) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        let logged = ClientRequest::Write(op.clone());
+                        self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
+                        Txn::Error { code: e.code }
+                    }
+                }
+            }
+        };
+        let hdr = self.txn_header(s, session, cxid, zxid);
+        self.propose(s, hdr, txn, origin);
+    }
+
+    /// A multi: every op checked; a session error (SessionMoved: ZOOKEEPER-2886) fails them all.
+    fn prep_multi(
+        &mut self,
+        s: usize,
+        origin: Origin,
+        session: SessionId,
+        cxid: i32,
+        ops: Vec<crate::datatree::Op>,
+        owner: Option<Owner>,
+    ) {
+        let zxid = self.next_zxid(s);
+        let session_error = match self.prep_check_session(s, session, owner) {
+            Err(e) => {
+                if let CheckError::Moved { .. } = e {
+                    self.note_session_moved(s, session, "multi", Some(zxid));
+                }
+                Some(e.client_code())
+            }
+            Ok(()) => None,
+        };
+        let (txn, failed) = {
+            let srv = &mut self.servers[s];
+            srv.prep
+                .prep_multi(&srv.tree, session, zxid, &ops, session_error)
+        };
+        if let Some(e) = failed {
+            let logged = ClientRequest::Multi(ops);
+            self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
+        }
+        let hdr = self.txn_header(s, session, cxid, zxid);
+        self.propose(s, hdr, txn, origin);
     }
 
     pub(super) fn txn_header(
