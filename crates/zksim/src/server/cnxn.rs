@@ -251,47 +251,84 @@ impl World {
             c.timeout_ms = t;
             c.state = CnxnState::Establishing;
         }
+        if session_id != 0 {
+            self.connect_renew(s, conn, session_id, passwd, t, timeout_ms, last_zxid_seen);
+        } else {
+            self.connect_new(s, conn, t, timeout_ms, last_zxid_seen);
+        }
+    }
+
+    /// A ConnectRequest with a session id: the renewal (`reopenSession`); any other connection
+    /// here with that session is closed first. `requested_ms` is what the client asked for (the
+    /// line prints it), `t` the negotiated timeout.
+    #[allow(clippy::too_many_arguments)] // the ConnectRequest's fields, as Java passes them
+    fn connect_renew(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        session_id: SessionId,
+        passwd: crate::ids::Password,
+        t: i32,
+        requested_ms: i32,
+        last_zxid_seen: Zxid,
+    ) {
+        let timeout_ms = requested_ms;
         let level = self.profile.session_setup_log_level;
         let modern = self.profile.server_setup_lines_3_5;
-        if session_id != 0 {
-            self.log(
-                node.clone(),
-                EventKind::Note,
-                level,
-                "ZooKeeperServer",
-                move || {
-                    if modern {
-                        format!(
-                            "Client attempting to renew session: session = {}, zxid = {}, timeout = {timeout_ms}, address = {}",
-                            hex(session_id),
-                            hex(last_zxid_seen),
-                            client_addr(conn)
-                        )
-                    } else {
-                        format!(
-                            "Client attempting to renew session {} at {}",
-                            hex(session_id),
-                            client_addr(conn)
-                        )
-                    }
-                },
-                || "processConnectRequest: a ConnectRequest with a session id reopens that session.".into(),
-            );
-            // serverCnxnFactory.closeSession: any other connection here with this session goes.
-            let others: Vec<ConnId> = self.servers[s]
-                .cnxns
-                .values()
-                .filter(|c| c.session_id == session_id && c.conn != conn)
-                .map(|c| c.conn)
-                .collect();
-            for o in others {
-                self.server_close_cnxn(s, o, "a newer connection renews its session here");
-            }
-            if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
-                c.session_id = session_id;
-            }
-            self.reopen_session(s, conn, session_id, passwd, t);
-        } else if modern {
+        let node = self.snode(s);
+        self.log(
+            node.clone(),
+            EventKind::Note,
+            level,
+            "ZooKeeperServer",
+            move || {
+                if modern {
+                    format!(
+                        "Client attempting to renew session: session = {}, zxid = {}, timeout = {timeout_ms}, address = {}",
+                        hex(session_id),
+                        hex(last_zxid_seen),
+                        client_addr(conn)
+                    )
+                } else {
+                    format!(
+                        "Client attempting to renew session {} at {}",
+                        hex(session_id),
+                        client_addr(conn)
+                    )
+                }
+            },
+            || "processConnectRequest: a ConnectRequest with a session id reopens that session.".into(),
+        );
+        // serverCnxnFactory.closeSession: any other connection here with this session goes.
+        let others: Vec<ConnId> = self.servers[s]
+            .cnxns
+            .values()
+            .filter(|c| c.session_id == session_id && c.conn != conn)
+            .map(|c| c.conn)
+            .collect();
+        for o in others {
+            self.server_close_cnxn(s, o, "a newer connection renews its session here");
+        }
+        if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+            c.session_id = session_id;
+        }
+        self.reopen_session(s, conn, session_id, passwd, t);
+    }
+
+    /// A ConnectRequest with session id 0: `createSession` mints an id and submits the
+    /// createSession request (3.5.5+ log the attempt after the id exists, and name it).
+    fn connect_new(
+        &mut self,
+        s: usize,
+        conn: ConnId,
+        t: i32,
+        requested_ms: i32,
+        last_zxid_seen: Zxid,
+    ) {
+        let timeout_ms = requested_ms;
+        let level = self.profile.session_setup_log_level;
+        let node = self.snode(s);
+        if self.profile.server_setup_lines_3_5 {
             // 3.5.5+ log the attempt after createSession has minted the id, and name it.
             let Some(id) = self.mint_session(s, conn, t) else {
                 return;
