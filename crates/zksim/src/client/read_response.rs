@@ -17,58 +17,8 @@ impl World {
     }
 
     pub(super) fn client_handle(&mut self, c: usize, msg: Msg) {
-        let now = self.now_ms();
         match msg {
-            Msg::SynAck => {
-                if self.clients[c].phase != Phase::TcpConnecting {
-                    return;
-                }
-                let host = self.clients[c].server.unwrap_or(0);
-                let node = self.cnode(c);
-                let both_ends = self.cprofile(c).client_socket_lines_3_5;
-                let local = self.clients[c].conn.map(socket_local_addr).unwrap_or_default();
-                self.log(
-                    node.clone(),
-                    EventKind::Note,
-                    Level::Info,
-                    "ClientCnxn",
-                    move || {
-                        if both_ends {
-                            format!(
-                                "Socket connection established, initiating session, client: {local}, server: {}",
-                                server_addr(host)
-                            )
-                        } else {
-                            format!(
-                                "Socket connection established to {}, initiating session",
-                                socket_remote_addr(host)
-                            )
-                        }
-                    },
-                    || {
-                        "primeConnection: the ConnectRequest goes first in the outgoing queue."
-                            .into()
-                    },
-                );
-                let cl = &mut self.clients[c];
-                cl.is_first_connect = false;
-                cl.last_send_ms = now;
-                cl.last_heard_ms = now;
-                cl.phase = Phase::AwaitingSession;
-                let msg = Msg::Connect {
-                    last_zxid_seen: cl.last_zxid,
-                    timeout_ms: cl.requested_timeout_ms,
-                    session_id: if cl.seen_rw_server_before {
-                        cl.session_id
-                    } else {
-                        0
-                    },
-                    passwd: cl.passwd,
-                };
-                if let Some(conn) = cl.conn {
-                    self.send(conn, node, msg);
-                }
-            }
+            Msg::SynAck => self.on_socket_connected(c),
             Msg::Rst => self.client_caught(
                 c,
                 Thrown::ConnectRefused,
@@ -87,7 +37,7 @@ impl World {
                 if self.clients[c].phase != Phase::AwaitingSession {
                     return;
                 }
-                self.clients[c].last_heard_ms = now;
+                self.clients[c].last_heard_ms = self.now_ms();
                 self.on_connected(c, timeout_ms, session_id, passwd);
             }
             Msg::Reply {
@@ -95,71 +45,145 @@ impl World {
                 zxid,
                 err,
                 body,
-            } => {
-                if self.clients[c].phase != Phase::Connected {
-                    return;
-                }
-                self.clients[c].last_heard_ms = now;
-                if xid == -2 {
-                    let sid = self.clients[c].session_id;
-                    let after = now.saturating_sub(self.clients[c].last_ping_sent_ms);
-                    let modern = self.cprofile(c).client_logs_3_6;
-                    let node = self.cnode(c);
-                    self.log(
-                        node,
-                        EventKind::Note,
-                        Level::Debug,
-                        "ClientCnxn",
-                        move || {
-                            if modern {
-                                format!("Got ping response for session id: {} after {after}ms.", hex(sid))
-                            } else {
-                                format!("Got ping response for sessionid: {} after {after}ms", hex(sid))
-                            }
-                        },
-                        || "readResponse: a reply with xid -2 answers a ping; nothing waits for it.".into(),
-                    );
-                    self.client_loop(c);
-                    return;
-                }
-                let front = self.clients[c].pending.front().map(|p| p.xid);
-                if front != Some(xid) {
-                    let expected = front.unwrap_or(0);
-                    self.client_caught(
-                        c,
-                        Thrown::Io(format!(
-                            "Xid out of order. Got Xid {xid} with err {err} expected Xid {expected}"
-                        )),
-                        "Replies must come in request order; anything else resets the connection.",
-                    );
-                    return;
-                }
-                let Some(p) = self.clients[c].pending.pop_front() else {
-                    return;
-                };
-                if zxid > 0 {
-                    self.clients[c].last_zxid = zxid;
-                }
-                let (code, results) = match (&body, err) {
-                    (ReplyBody::Multi(rs), codes::OK) => {
-                        let codes: Vec<Code> = rs.iter().map(|(c, _)| *c).collect();
-                        let first = codes
-                            .iter()
-                            .copied()
-                            .find(|c| *c != codes::OK)
-                            .unwrap_or(codes::OK);
-                        (first, codes)
-                    }
-                    _ => (err, Vec::new()),
-                };
-                self.finish_op(c, p.op, code, results);
-                if let Some(r) = p.recipe {
-                    self.continue_recipe(c, r, code);
-                }
-                self.client_loop(c);
-            }
+            } => self.read_reply(c, xid, zxid, err, body),
             _ => {}
         }
+    }
+
+    /// The TCP connect completed: `primeConnection` sends the ConnectRequest first.
+    fn on_socket_connected(&mut self, c: usize) {
+        let now = self.now_ms();
+        if self.clients[c].phase != Phase::TcpConnecting {
+            return;
+        }
+        let host = self.clients[c].server.unwrap_or(0);
+        let node = self.cnode(c);
+        let both_ends = self.cprofile(c).client_socket_lines_3_5;
+        let local = self.clients[c]
+            .conn
+            .map(socket_local_addr)
+            .unwrap_or_default();
+        self.log(
+            node.clone(),
+            EventKind::Note,
+            Level::Info,
+            "ClientCnxn",
+            move || {
+                if both_ends {
+                    format!(
+                        "Socket connection established, initiating session, client: {local}, server: {}",
+                        server_addr(host)
+                    )
+                } else {
+                    format!(
+                        "Socket connection established to {}, initiating session",
+                        socket_remote_addr(host)
+                    )
+                }
+            },
+            || {
+                "primeConnection: the ConnectRequest goes first in the outgoing queue."
+                    .into()
+            },
+        );
+        let cl = &mut self.clients[c];
+        cl.is_first_connect = false;
+        cl.last_send_ms = now;
+        cl.last_heard_ms = now;
+        cl.phase = Phase::AwaitingSession;
+        let msg = Msg::Connect {
+            last_zxid_seen: cl.last_zxid,
+            timeout_ms: cl.requested_timeout_ms,
+            session_id: if cl.seen_rw_server_before {
+                cl.session_id
+            } else {
+                0
+            },
+            passwd: cl.passwd,
+        };
+        if let Some(conn) = cl.conn {
+            self.send(conn, node, msg);
+        }
+    }
+
+    /// `readResponse` for a reply: a ping's answer (xid -2), or the answer to the oldest pending
+    /// packet (anything else is "Xid out of order" and resets the connection).
+    fn read_reply(
+        &mut self,
+        c: usize,
+        xid: i32,
+        zxid: crate::datatree::Zxid,
+        err: Code,
+        body: ReplyBody,
+    ) {
+        let now = self.now_ms();
+        if self.clients[c].phase != Phase::Connected {
+            return;
+        }
+        self.clients[c].last_heard_ms = now;
+        if xid == -2 {
+            let sid = self.clients[c].session_id;
+            let after = now.saturating_sub(self.clients[c].last_ping_sent_ms);
+            let modern = self.cprofile(c).client_logs_3_6;
+            let node = self.cnode(c);
+            self.log(
+                node,
+                EventKind::Note,
+                Level::Debug,
+                "ClientCnxn",
+                move || {
+                    if modern {
+                        format!(
+                            "Got ping response for session id: {} after {after}ms.",
+                            hex(sid)
+                        )
+                    } else {
+                        format!(
+                            "Got ping response for sessionid: {} after {after}ms",
+                            hex(sid)
+                        )
+                    }
+                },
+                || "readResponse: a reply with xid -2 answers a ping; nothing waits for it.".into(),
+            );
+            self.client_loop(c);
+            return;
+        }
+        let front = self.clients[c].pending.front().map(|p| p.xid);
+        if front != Some(xid) {
+            let expected = front.unwrap_or(0);
+            self.client_caught(
+                c,
+                Thrown::Io(format!(
+                    "Xid out of order. Got Xid {xid} with err {err} expected Xid {expected}"
+                )),
+                "Replies must come in request order; anything else resets the connection.",
+            );
+            return;
+        }
+        let Some(p) = self.clients[c].pending.pop_front() else {
+            return;
+        };
+        if zxid > 0 {
+            self.clients[c].last_zxid = zxid;
+        }
+        let (code, results) = match (&body, err) {
+            (ReplyBody::Multi(rs), codes::OK) => {
+                let codes: Vec<Code> = rs.iter().map(|(c, _)| *c).collect();
+                let first = codes
+                    .iter()
+                    .copied()
+                    .find(|c| *c != codes::OK)
+                    .unwrap_or(codes::OK);
+                (first, codes)
+            }
+            _ => (err, Vec::new()),
+        };
+        self.finish_op(c, p.op, code, results);
+        if let Some(r) = p.recipe {
+            self.continue_recipe(c, r, code);
+        }
+        self.client_loop(c);
     }
 
     /// `SendThread.onConnected`.
