@@ -5,139 +5,158 @@
 use super::*;
 
 impl World {
+    /// `ZKDatabase.processTxn` on any server: the txn applied to the tree and the session
+    /// table; the leader (or a standalone server) records what it changed.
     pub(super) fn apply_txn(&mut self, s: usize, hdr: &TxnHeader, txn: &Txn) -> ApplyResult {
         let res = self.servers[s].tree.apply(hdr, txn);
         if self.servers[s].is_leader_like() {
             self.servers[s].prep.applied(hdr.zxid);
         }
-        let node = self.snode(s);
-        let sid = hdr.session_id;
         match txn {
             Txn::CreateSession { timeout_ms } => {
-                let added = self.servers[s]
-                    .db_sessions
-                    .insert(sid, *timeout_ms)
-                    .is_none();
-                if self.servers[s].is_leader_like() {
-                    // 3.4 addSession / 3.5 addGlobalSession touch the session again; 3.6+
-                    // commitSession only records it in sessionsWithTimeouts (Prep's
-                    // trackSession queued it). A session this tracker has never seen (a txn
-                    // recovered from the log) is tracked as the tracker's constructor would.
-                    let known = self.servers[s]
-                        .tracker
-                        .as_ref()
-                        .is_some_and(|t| t.get(sid).is_some());
-                    if self.profile.commit_session_touches || !known {
-                        let clock = self.tracker_clock_ms(s);
-                        let tracked = self.servers[s]
-                            .tracker
-                            .as_mut()
-                            .map(|t| t.add_session(sid, *timeout_ms, clock));
-                        if let Some(tr) = tracked {
-                            self.note_touch(s, sid, Some(tr.touch));
-                        }
-                    }
-                } else if let Some(t) = self.servers[s].touch.as_mut() {
-                    t.add_session(sid, *timeout_ms);
-                }
-                if added
-                    && self.profile.logs_committing_global_session
-                    && self.servers[s].role() != Role::Standalone
-                {
-                    self.log(
-                        node.clone(),
-                        EventKind::Note,
-                        Level::Info,
-                        if self.servers[s].is_leader_like() {
-                            "LeaderSessionTracker"
-                        } else {
-                            "LearnerSessionTracker"
-                        },
-                        move || format!("Committing global session {}", hex(sid)),
-                        || "processTxn applied the createSession txn: commitSession records the session in sessionsWithTimeouts on every server of the quorum.".into(),
-                    );
-                }
+                self.apply_create_session(s, hdr.session_id, *timeout_ms)
             }
-            Txn::CloseSession { .. } => {
-                self.servers[s].db_sessions.remove(&sid);
-                if let Some(t) = self.servers[s].tracker.as_mut() {
-                    t.remove_session(sid);
-                }
-                if let Some(t) = self.servers[s].touch.as_mut() {
-                    t.remove_session(sid);
-                }
-                if self.servers[s].is_leader_like() {
-                    let now = self.now_ms();
-                    for r in self.session_records_mut(sid) {
-                        if r.closed_ms.is_none() {
-                            r.closed_ms = Some(now);
-                            r.closing = false;
-                        }
-                    }
-                    let zxid = hdr.zxid;
-                    self.emit(
-                        node.clone(),
-                        EventKind::SessionClosed { session: sid, zxid },
-                        move |_| {
-                            (
-                                None,
-                                format!(
-                                    "The closeSession txn {} was applied: killSession deleted the \
-                                     session's ephemerals and removeSession dropped it.",
-                                    hex(zxid)
-                                ),
-                            )
-                        },
-                    );
-                }
-            }
+            Txn::CloseSession { .. } => self.apply_close_session(s, hdr),
             _ => {}
         }
         if self.servers[s].is_leader_like() {
-            for p in &res.created {
-                let owner = self.servers[s]
-                    .tree
-                    .exists(p)
-                    .map(|st| st.ephemeral_owner)
-                    .unwrap_or(0);
-                self.emit(
-                    node.clone(),
-                    EventKind::ZnodeCreated {
-                        path: p.clone(),
-                        zxid: hdr.zxid,
-                        ephemeral_owner: owner,
-                    },
-                    |_| (None, "DataTree.createNode".into()),
-                );
-            }
-            for p in &res.changed {
-                let version = self.servers[s]
-                    .tree
-                    .exists(p)
-                    .map(|st| st.version)
-                    .unwrap_or(0);
-                self.emit(
-                    node.clone(),
-                    EventKind::ZnodeChanged {
-                        path: p.clone(),
-                        zxid: hdr.zxid,
-                        version,
-                    },
-                    |_| (None, "DataTree.setData".into()),
-                );
-            }
-            for p in &res.deleted {
-                self.emit(
-                    node.clone(),
-                    EventKind::ZnodeDeleted {
-                        path: p.clone(),
-                        zxid: hdr.zxid,
-                    },
-                    |_| (None, "DataTree.deleteNode".into()),
-                );
-            }
+            self.record_znode_changes(s, hdr, &res);
         }
         res
+    }
+
+    /// A createSession txn: `sessionsWithTimeouts`, and the tracker (see the comment inside on
+    /// which releases touch the session again).
+    fn apply_create_session(&mut self, s: usize, sid: SessionId, timeout_ms: i32) {
+        let node = self.snode(s);
+        let added = self.servers[s]
+            .db_sessions
+            .insert(sid, timeout_ms)
+            .is_none();
+        if self.servers[s].is_leader_like() {
+            // 3.4 addSession / 3.5 addGlobalSession touch the session again; 3.6+
+            // commitSession only records it in sessionsWithTimeouts (Prep's
+            // trackSession queued it). A session this tracker has never seen (a txn
+            // recovered from the log) is tracked as the tracker's constructor would.
+            let known = self.servers[s]
+                .tracker
+                .as_ref()
+                .is_some_and(|t| t.get(sid).is_some());
+            if self.profile.commit_session_touches || !known {
+                let clock = self.tracker_clock_ms(s);
+                let tracked = self.servers[s]
+                    .tracker
+                    .as_mut()
+                    .map(|t| t.add_session(sid, timeout_ms, clock));
+                if let Some(tr) = tracked {
+                    self.note_touch(s, sid, Some(tr.touch));
+                }
+            }
+        } else if let Some(t) = self.servers[s].touch.as_mut() {
+            t.add_session(sid, timeout_ms);
+        }
+        if added
+            && self.profile.logs_committing_global_session
+            && self.servers[s].role() != Role::Standalone
+        {
+            self.log(
+                node.clone(),
+                EventKind::Note,
+                Level::Info,
+                if self.servers[s].is_leader_like() {
+                    "LeaderSessionTracker"
+                } else {
+                    "LearnerSessionTracker"
+                },
+                move || format!("Committing global session {}", hex(sid)),
+                || "processTxn applied the createSession txn: commitSession records the session in sessionsWithTimeouts on every server of the quorum.".into(),
+            );
+        }
+    }
+
+    /// A closeSession txn: the session leaves the table and the tracker (its ephemerals went
+    /// with the tree's killSession).
+    fn apply_close_session(&mut self, s: usize, hdr: &TxnHeader) {
+        let sid = hdr.session_id;
+        let node = self.snode(s);
+        self.servers[s].db_sessions.remove(&sid);
+        if let Some(t) = self.servers[s].tracker.as_mut() {
+            t.remove_session(sid);
+        }
+        if let Some(t) = self.servers[s].touch.as_mut() {
+            t.remove_session(sid);
+        }
+        if self.servers[s].is_leader_like() {
+            let now = self.now_ms();
+            for r in self.session_records_mut(sid) {
+                if r.closed_ms.is_none() {
+                    r.closed_ms = Some(now);
+                    r.closing = false;
+                }
+            }
+            let zxid = hdr.zxid;
+            self.emit(
+                node.clone(),
+                EventKind::SessionClosed { session: sid, zxid },
+                move |_| {
+                    (
+                        None,
+                        format!(
+                            "The closeSession txn {} was applied: killSession deleted the \
+                             session's ephemerals and removeSession dropped it.",
+                            hex(zxid)
+                        ),
+                    )
+                },
+            );
+        }
+    }
+
+    /// The znodes a txn created, changed or deleted, as trace events (the data tree view).
+    fn record_znode_changes(&mut self, s: usize, hdr: &TxnHeader, res: &ApplyResult) {
+        let node = self.snode(s);
+        for p in &res.created {
+            let owner = self.servers[s]
+                .tree
+                .exists(p)
+                .map(|st| st.ephemeral_owner)
+                .unwrap_or(0);
+            self.emit(
+                node.clone(),
+                EventKind::ZnodeCreated {
+                    path: p.clone(),
+                    zxid: hdr.zxid,
+                    ephemeral_owner: owner,
+                },
+                |_| (None, "DataTree.createNode".into()),
+            );
+        }
+        for p in &res.changed {
+            let version = self.servers[s]
+                .tree
+                .exists(p)
+                .map(|st| st.version)
+                .unwrap_or(0);
+            self.emit(
+                node.clone(),
+                EventKind::ZnodeChanged {
+                    path: p.clone(),
+                    zxid: hdr.zxid,
+                    version,
+                },
+                |_| (None, "DataTree.setData".into()),
+            );
+        }
+        for p in &res.deleted {
+            self.emit(
+                node.clone(),
+                EventKind::ZnodeDeleted {
+                    path: p.clone(),
+                    zxid: hdr.zxid,
+                },
+                |_| (None, "DataTree.deleteNode".into()),
+            );
+        }
     }
 
     pub(super) fn final_request(
