@@ -27,20 +27,7 @@ impl World {
             } => self.client_connect(c, session_of, servers, password),
             ActionKind::Close { .. } => self.client_close(c),
             ActionKind::Kill { .. } => self.client_kill(c),
-            ActionKind::Freeze { for_ms, .. } => {
-                let until = self.now_ms().saturating_add(for_ms);
-                self.clients[c].frozen_until_ms = Some(until);
-                self.schedule(until, Event::ClientUnfreeze { client: c });
-                let node = self.cnode(c);
-                self.log(
-                    node,
-                    EventKind::Note,
-                    Level::Info,
-                    "JVM",
-                    move || format!("process paused for {for_ms} ms (sockets stay open)"),
-                    || "A stop-the-world pause: no reads, no writes, no pings; the server cannot tell.".into(),
-                );
-            }
+            ActionKind::Freeze { for_ms, .. } => self.client_freeze(c, for_ms),
             ActionKind::Create {
                 path,
                 data,
@@ -89,37 +76,61 @@ impl World {
             }
             ActionKind::Register {
                 path, data, style, ..
-            } => match style {
-                RegisterStyle::ExistsThenSet => {
-                    let recipe = Recipe::RegisterExists {
-                        path: path.clone(),
-                        data,
-                    };
-                    self.issue(
-                        c,
-                        "exists",
-                        Some(path.clone()),
-                        ClientRequest::Exists(path),
-                        Some(recipe),
-                        Some("register"),
-                    );
-                }
-                RegisterStyle::DeleteThenCreate => {
-                    let recipe = Recipe::RegisterDelete {
-                        path: path.clone(),
-                        data,
-                    };
-                    self.issue(
-                        c,
-                        "delete",
-                        Some(path.clone()),
-                        ClientRequest::Write(Op::Delete { path, version: -1 }),
-                        Some(recipe),
-                        Some("register"),
-                    );
-                }
-            },
+            } => self.client_register(c, path, data, style),
             _ => {}
+        }
+    }
+
+    /// A stop-the-world pause of the client's process (a GC pause): its sockets stay open.
+    fn client_freeze(&mut self, c: usize, for_ms: u64) {
+        let until = self.now_ms().saturating_add(for_ms);
+        self.clients[c].frozen_until_ms = Some(until);
+        self.schedule(until, Event::ClientUnfreeze { client: c });
+        let node = self.cnode(c);
+        self.log(
+            node,
+            EventKind::Note,
+            Level::Info,
+            "JVM",
+            move || format!("process paused for {for_ms} ms (sockets stay open)"),
+            || {
+                "A stop-the-world pause: no reads, no writes, no pings; the server cannot tell."
+                    .into()
+            },
+        );
+    }
+
+    /// The register recipe's first call (the answer decides the next, `continue_recipe`).
+    fn client_register(&mut self, c: usize, path: String, data: String, style: RegisterStyle) {
+        match style {
+            RegisterStyle::ExistsThenSet => {
+                let recipe = Recipe::RegisterExists {
+                    path: path.clone(),
+                    data,
+                };
+                self.issue(
+                    c,
+                    "exists",
+                    Some(path.clone()),
+                    ClientRequest::Exists(path),
+                    Some(recipe),
+                    Some("register"),
+                );
+            }
+            RegisterStyle::DeleteThenCreate => {
+                let recipe = Recipe::RegisterDelete {
+                    path: path.clone(),
+                    data,
+                };
+                self.issue(
+                    c,
+                    "delete",
+                    Some(path.clone()),
+                    ClientRequest::Write(Op::Delete { path, version: -1 }),
+                    Some(recipe),
+                    Some("register"),
+                );
+            }
         }
     }
 
