@@ -190,6 +190,7 @@ pub fn parse_ops(text: &str) -> Result<Vec<MultiOp>, String> {
 impl PaletteForm {
     /// The action this form describes, or what is wrong with it.
     pub fn build(&self) -> Result<ActionKind, String> {
+        // Over 80 lines on purpose: one arm per palette action.
         let f = self;
         let server_opt = || -> Result<Option<Vec<u8>>, String> {
             if f.server_opt.trim().is_empty() {

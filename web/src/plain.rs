@@ -227,6 +227,7 @@ fn name(world: &World, n: &Node) -> String {
 
 /// What an event is, in a sentence (the Details panel's "event" row).
 pub fn event_text(kind: &EventKind, world: &World) -> String {
+    // Over 80 lines on purpose: one arm per event kind, in plain words.
     use EventKind::*;
     match kind {
         MessageSent { from, to, what, .. } => {

@@ -434,6 +434,7 @@ impl Reducible for Playground {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // Over 80 lines on purpose: one arm per store action.
         if let Action::Open(engine) = action {
             let mut engine = *engine;
             let mut old = self.engine.borrow_mut();

@@ -747,6 +747,7 @@ impl World {
     // ----- actions -----
 
     fn run_action(&mut self, i: usize) {
+        // Over 80 lines on purpose: one arm per action kind; each arm hands over to the node that acts.
         let action = self.actions[i].clone();
         match action.kind {
             ActionKind::StartServer { server } => {

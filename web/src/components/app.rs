@@ -129,6 +129,7 @@ const TABS: &[(Tab, &str, &str)] = &[
 
 #[function_component]
 pub fn App() -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let store = use_reducer(|| Playground::new(initial()));
     let tab = use_state(|| Tab::Sessions);
     let help = use_state(|| false);

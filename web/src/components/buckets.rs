@@ -18,6 +18,7 @@ const MOVES_SHOWN: usize = 8;
 
 #[function_component]
 pub fn Buckets(props: &Props) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let engine = props.store.engine();
     let world = engine.world();
     let tick = world.config().tick_ms as i64;

@@ -86,6 +86,7 @@ pub fn message_fraction(m: &MessageView, now_ms: u64) -> f64 {
 
 #[function_component]
 pub fn Ensemble(props: &Props) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let engine = props.store.engine();
     let world = engine.world();
     let now = world.now_ms();

@@ -13,6 +13,7 @@ pub const LINES_MAX: usize = 250;
 
 #[function_component]
 pub fn Log(props: &Props) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let node = use_state(String::new);
     let level = use_state(|| "DEBUG".to_string());
     let text = use_state(String::new);

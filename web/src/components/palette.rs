@@ -22,6 +22,7 @@ pub struct PaletteProps {
 
 #[function_component]
 pub fn Palette(props: &PaletteProps) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let form = use_state(PaletteForm::default);
     let servers = &props.servers;
     let clients = &props.clients;

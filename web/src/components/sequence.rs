@@ -34,6 +34,7 @@ struct Row {
 
 #[function_component]
 pub fn Sequence(props: &Props) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let engine = props.store.engine();
     let world = engine.world();
     let now = world.now_ms();

@@ -28,6 +28,7 @@ fn anatomy(id: i64) -> Html {
 
 #[function_component]
 pub fn Sessions(props: &Props) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let engine = props.store.engine();
     let world = engine.world();
     let clock = world.profile().tracker_clock;

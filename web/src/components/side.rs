@@ -104,6 +104,7 @@ fn event_details(e: &TraceEvent, world: &World) -> Html {
 
 #[function_component]
 pub fn Details(props: &Props) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let engine = props.store.engine();
     let world = engine.world();
     let body = match &engine.selection {
