@@ -1109,7 +1109,8 @@ impl PrepState {
         zxid: Zxid,
         op: &Op,
     ) -> Result<Txn, KeeperError> {
-        // Over 80 lines on purpose: one arm per op, as PrepRequestProcessor.pRequest2Txn's switch has one case per type.
+        // Over 80 lines on purpose: one arm per op, as PrepRequestProcessor.pRequest2Txn's switch
+        // has one case per type.
         let rules = *tree.rules();
         match op {
             Op::Create {

@@ -375,7 +375,6 @@ impl Hasher for TraceHasher {
 impl Node {
     /// Tag 0 a server (then its myid), 1 a client (then its index), 2 the network.
     pub fn fold(&self, h: &mut TraceHasher) {
-        // Over 80 lines on purpose: one arm per event kind, with the tag numbers side by side, so a new kind cannot reuse one.
         match *self {
             Node::Server(id) => {
                 h.tag(0);
@@ -395,6 +394,8 @@ impl EventKind {
     /// declaration order. A new variant takes the next free tag (tags are the hash's, not the
     /// declaration order's: never reuse or renumber one); a new field goes last in its arm.
     pub fn fold(&self, h: &mut TraceHasher) {
+        // Over 80 lines on purpose: one arm per event kind, with the tag numbers side by side,
+        // so a new kind cannot reuse one.
         use EventKind::*;
         match self {
             MessageSent { id, from, to, what } => {

@@ -747,7 +747,8 @@ impl World {
     // ----- actions -----
 
     fn run_action(&mut self, i: usize) {
-        // Over 80 lines on purpose: one arm per action kind; each arm hands over to the node that acts.
+        // Over 80 lines on purpose: one arm per action kind; each arm hands over to the node that
+        // acts.
         let action = self.actions[i].clone();
         match action.kind {
             ActionKind::StartServer { server } => {

@@ -47,7 +47,8 @@ impl World {
 
     /// One pass of `SendThread.run`'s loop.
     pub(crate) fn client_loop(&mut self, c: usize) {
-        // Over 80 lines on purpose: one pass of SendThread.run's loop, kept whole so it reads against the Java.
+        // Over 80 lines on purpose: one pass of SendThread.run's loop, kept whole so it reads
+        // against the Java.
         let now = self.now_ms();
         {
             let cl = &self.clients[c];

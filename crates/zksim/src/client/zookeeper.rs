@@ -142,7 +142,8 @@ impl World {
         servers: Option<Vec<u8>>,
         password: Option<Password>,
     ) {
-        // Over 80 lines on purpose: `new ZooKeeper(...)` in Java's order: the handle, its host provider, the session it resumes.
+        // Over 80 lines on purpose: `new ZooKeeper(...)` in Java's order: the handle, its host
+        // provider, the session it resumes.
         if self.clients[c].has_live_handle() {
             // One handle per client name: the old one is abandoned as if its process died.
             self.client_kill(c);

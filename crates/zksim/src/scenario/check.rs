@@ -24,7 +24,8 @@ impl Ctx<'_> {
     /// Checks one action at `path` (`actions[3]`) and records what it changes for the actions
     /// after it (a `connect` gives its client a handle, a `clock_jump` moves a wall clock).
     pub(super) fn check_action(&mut self, kind: &ActionKind, path: &str, limits: &Limits) -> R<()> {
-        // Over 80 lines on purpose: one arm per action kind: each action's rules read in one place, as the format documents them.
+        // Over 80 lines on purpose: one arm per action kind: each action's rules read in one place,
+        // as the format documents them.
         let at = |key: &str| join(path, key);
         match kind {
             ActionKind::StartServer { server } | ActionKind::CrashServer { server } => {

@@ -518,7 +518,8 @@ pub(super) struct Reader<'l> {
 
 impl Reader<'_> {
     pub(super) fn scenario(&self, root: &Value) -> R<Scenario> {
-        // Over 80 lines on purpose: the scenario's fields in the format's order, each with its limit and its error.
+        // Over 80 lines on purpose: the scenario's fields in the format's order, each with its
+        // limit and its error.
         let Value::Object(map) = root else {
             return err(
                 "json",
