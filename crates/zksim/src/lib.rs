@@ -6,12 +6,17 @@
 //! comes back as data (trace events with the log line ZooKeeper would print).
 //!
 //! ```text
-//!   Scenario (scenario.rs, link.rs) ──▶ World (world.rs): one event queue on a virtual clock
-//!        servers (server.rs)  ◀── network (net.rs) ──▶  clients (client.rs)
-//!        tracker.rs · datatree.rs · ids.rs · profile.rs       the Java pieces they stand for
+//!   Scenario (scenario.rs + scenario/, link.rs) ──▶ World (world.rs): one event queue on a
+//!   virtual clock
+//!        servers (server/)  ◀── network (net.rs) ──▶  clients (client/)
+//!        tracker/ · datatree/ · ids.rs · profile.rs       the Java pieces they stand for
 //!   ──▶ trace.rs (typed events + log lines) · view.rs (read-only views) · report.rs (run --json)
 //!   timeline.rs: a run to move along (checkpoints, seek, step to the next beat, the history)
 //! ```
+//!
+//! `server/` and `client/` have one file per Java class (QuorumPeer, NIOServerCnxn,
+//! PrepRequestProcessor, FinalRequestProcessor, Leader, Learner; ZooKeeper, SendThread,
+//! EventThread, StaticHostProvider); their `mod.rs` lists them.
 //!
 //! Driving it: build a [`world::World`] from a [`scenario::Scenario`], then `step()`,
 //! `run_until(t)` or `run()`; `apply(action)` acts at the current virtual time. Everything it
