@@ -1,8 +1,12 @@
 """Tests of conform.py: log_known entries tied to a race's real branch ("when_real"); a faked
-server log put back on the machine's clock (clock jumps)."""
+server log put back on the machine's clock (clock jumps); which sessions the expiry-bucket check
+applies to."""
 
+import json
 import os
 import sys
+import tempfile
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,6 +77,45 @@ class UnfakeLog(unittest.TestCase):
                           f"{conform.CLOCK_JUMP_MARK} 12000 {j2:.3f}", self.line(j2 + 10 + 12000, "b")])
         out = conform.unfake_log(text, [(None, 0), (j1, 6000), (j2, 12000)], end_ms=j2 + 40000).split("\n")
         self.assertEqual([conform.parse_log_time(x) for x in out], [j1 + 10, j2 + 10])
+
+
+class ExpiryBucket(unittest.TestCase):
+    """README "Expiry buckets": the spec's bucket of the killed holder's last packet, not for an
+    id a live handle also held (its own pings touch the session: stale-holders' on-leader, whose
+    ping reaches the leader's touchSession before checkSession throws SessionMoved)."""
+
+    def workdir(self, also_held_by_live_handle):
+        d = tempfile.mkdtemp()
+        t0 = 1796284359600
+        sid = "0x300000000cd0000"
+        clients = [{"name": "thief", "session": sid, "negotiated_timeout_ms": 2000}]
+        if also_held_by_live_handle:
+            clients.append({"name": "owner", "session": sid, "negotiated_timeout_ms": 2000})
+        real = {"t0": t0, "clients": clients, "sessions": [{"id": sid, "timeout_ms": 2000}],
+                "kills": {"thief": {"at_ms": 2000, "last_send_ms": 1606, "server_mode": "leader"}}}
+        for name, doc in (("real.json", real), ("sim.json", {"sessions": [], "clients": []}),
+                          ("scenario.json", {"tick_ms": 200, "actions": []})):
+            with open(os.path.join(d, name), "w") as f:
+                json.dump(doc, f)
+        os.mkdir(os.path.join(d, "s3"))
+        # expired at 3998 ms: the bucket of the live handle's ping at 1966 ms, not of 1606 ms
+        t = t0 + 3998
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t // 1000)) + ",%03d" % (t % 1000)
+        with open(os.path.join(d, "s3", "server.log"), "w") as f:
+            f.write(f"{stamp} [myid:3] - INFO  [SessionTracker:ZooKeeperServer@325] - "
+                    f"Expiring session {sid}, timeout of 2000ms exceeded\n")
+        return d
+
+    def results(self, d):
+        ch = conform.Checks("stale-holders", {})
+        conform.expiry_bucket_checks(ch, d, {})
+        return [(st, cid) for st, cid, _ in ch.results]
+
+    def test_a_killed_sole_holder_is_checked(self):
+        self.assertEqual(self.results(self.workdir(False)), [("FAIL", "expiry_bucket[thief]")])
+
+    def test_not_for_a_session_a_live_handle_also_held(self):
+        self.assertEqual(self.results(self.workdir(True)), [])
 
 
 if __name__ == "__main__":
