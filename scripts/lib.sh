@@ -9,6 +9,7 @@ export PATH="$ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # Pinned tool versions. wasm-bindgen is not here: it is read from Cargo.lock (see setup.sh).
 TRUNK_VERSION="0.21.14"
+CARGO_FUZZ_VERSION="0.13.2"
 
 # Bold only on a terminal, so CI logs stay plain text.
 if [[ -t 1 ]]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD="" PLAIN=""; fi

@@ -74,6 +74,20 @@ else
   cargo install --locked cargo-nextest
 fi
 
+# cargo fuzz (the fuzz layer) builds with the machine's nightly toolchain, beside stable.
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+  say "rustup: nightly present ($(rustup run nightly rustc --version))"
+else
+  say "rustup: installing a minimal nightly toolchain (for cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if [[ $(cargo fuzz --version 2>/dev/null || true) == "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+  say "cargo-fuzz $CARGO_FUZZ_VERSION present"
+else
+  say "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about a minute)"
+  cargo install --locked cargo-fuzz --version "=$CARGO_FUZZ_VERSION"
+fi
+
 # node_modules is current when it was installed from this exact package-lock.json.
 lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
 stamp="node_modules/.zksim-package-lock.sha256"
@@ -87,5 +101,6 @@ fi
 
 say "cargo fetch --locked"
 cargo fetch --locked --quiet
+cargo fetch --locked --quiet --manifest-path fuzz/Cargo.toml
 
 say "ready in $((SECONDS - started)) s"

@@ -8,6 +8,7 @@
 #   browser  web/tests/ in headless Debian Chromium (wasm-bindgen-test)
 #   bundle   trunk build --release, then the size budget
 #   e2e      trunk serve on a free loopback port, Playwright driving Debian Chromium
+#   fuzz     cargo fuzz (libFuzzer) on link decoding, scenario reading and a whole run, 45 s each
 #   conformance  the real ZooKeeper releases, built from source, against the simulator
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,7 +16,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Gzipped wasm + JS of the release bundle must stay under this.
 BUNDLE_GZIP_BYTES_MAX=$((400 * 1024))
 
-fmt() { cargo fmt --all --check; }
+fmt() {
+  cargo fmt --all --check
+  cargo fmt --manifest-path fuzz/Cargo.toml --check
+}
 
 clippy() {
   cargo clippy --workspace --exclude zksim-web --all-targets --locked -- -D warnings
@@ -40,6 +44,11 @@ e2e() {
   node --test --test-reporter=spec tests/e2e/
 }
 
+fuzz() {
+  # Bounded: FUZZ_SECONDS per target (scripts/fuzz.sh); a finding fails the layer.
+  bash scripts/fuzz.sh
+}
+
 conformance() {
   # The comparators' own unit tests (real log excerpts in tests/conformance/fixtures/), then
   # the scenarios on the real releases.
@@ -49,7 +58,7 @@ conformance() {
 
 # Later layers (golden scenarios, conformance against a real ZooKeeper) are added here, in the
 # order they should run, and to the list above.
-LAYERS=(fmt clippy native browser bundle e2e conformance)
+LAYERS=(fmt clippy native browser bundle e2e fuzz conformance)
 
 if (($#)); then
   for layer in "$@"; do
