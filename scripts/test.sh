@@ -4,7 +4,7 @@
 #
 #   fmt      cargo fmt --check
 #   clippy   clippy -D warnings, native workspace and the web crate on wasm32
-#   native   core and CLI tests (cargo nextest), then doc tests
+#   native   core and CLI tests (cargo nextest), then doc tests and the core's docs
 #   browser  web/tests/ in headless Debian Chromium (wasm-bindgen-test)
 #   bundle   trunk build --release, then the size budget
 #   e2e      trunk serve on a free loopback port, Playwright driving Debian Chromium
@@ -29,6 +29,8 @@ clippy() {
 native() {
   cargo nextest run --workspace --exclude zksim-web --locked --no-fail-fast
   cargo test --workspace --exclude zksim-web --doc --locked
+  # The core's API docs build without a warning (broken intra-doc links, stray HTML).
+  RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p zksim --locked
 }
 
 browser() {

@@ -216,8 +216,8 @@ pub struct Profile {
     /// The send loop's TRACE line when it ends: 3.4 "SendThread exitedloop.", 3.5+ "SendThread
     /// exited loop for session: 0x...".
     pub send_thread_exit_names_session: bool,
-    /// 3.5+ client socket lines: "Socket connection established, initiating session, client:
-    /// <local>, server: <host/ip:port>", and the host provider's address where 3.4 printed the
+    /// 3.5+ client socket lines: `"Socket connection established, initiating session,
+    /// client: <local>, server: <host/ip:port>"`, and the host provider's address where 3.4 printed the
     /// socket's bare remote address ("/127.0.0.1:2181").
     pub client_socket_lines_3_5: bool,
     /// ZOOKEEPER-4508's client-side expiry and what came with it (see [`ClientSideExpiry`]).
@@ -229,7 +229,7 @@ pub struct Profile {
     /// the send loop's catch block logs them again (3.4.5 and 3.4.6: only the catch's INFO).
     pub client_warns_on_session_timeout: bool,
     /// 3.4.14 and 3.5.x: the send loop's catch block logs a `SocketException` (a refused
-    /// connect) as INFO "Socket error occurred: <addr>: <message>" (3.4.6: an "unexpected
+    /// connect) as INFO `"Socket error occurred: <addr>: <message>"` (3.4.6: an "unexpected
     /// error" WARN; 3.6+ one WARN for every exception).
     pub client_logs_socket_error: bool,
 }

@@ -152,7 +152,7 @@ pub struct Client {
     pub index: usize,
     pub name: String,
     /// `clients[].version`: the release whose client-side rules this client follows (None: the
-    /// scenario's). See [`World::cprofile`].
+    /// scenario's). See `World::cprofile`.
     pub own_version: Option<crate::profile::Version>,
     pub configured_servers: Vec<u8>,
     pub requested_timeout_ms: i32,

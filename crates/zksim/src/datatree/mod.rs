@@ -101,7 +101,7 @@ pub const CONFIG_PATH: &str = "/zookeeper/config";
 /// Which prior change records a failed multi puts back (`PrepRequestProcessor.getPendingChanges`
 /// plus `rollbackPendingChanges`).
 /// A `KeeperException` as Prep throws it: its code and the path it names (`getPath()`, null
-/// for session errors). Prep's INFO line prints both: "Error Path:<path> Error:<message>".
+/// for session errors). Prep's INFO line prints both: `"Error Path:<path> Error:<message>"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeeperError {
     pub code: Code,
@@ -122,7 +122,7 @@ impl KeeperError {
         }
     }
 
-    /// `KeeperException.getMessage()`: "KeeperErrorCode = <text>" and " for <path>" if any.
+    /// `KeeperException.getMessage()`: `"KeeperErrorCode = <text>"` and `" for <path>"` if any.
     pub fn message(&self) -> String {
         match &self.path {
             Some(p) => format!(
