@@ -217,8 +217,8 @@ pub struct Profile {
     /// exited loop for session: 0x...".
     pub send_thread_exit_names_session: bool,
     /// 3.5+ client socket lines: `"Socket connection established, initiating session,
-    /// client: <local>, server: <host/ip:port>"`, and the host provider's address where 3.4 printed the
-    /// socket's bare remote address ("/127.0.0.1:2181").
+    /// client: <local>, server: <host/ip:port>"`, and the host provider's address where 3.4
+    /// printed the socket's bare remote address ("/127.0.0.1:2181").
     pub client_socket_lines_3_5: bool,
     /// ZOOKEEPER-4508's client-side expiry and what came with it (see [`ClientSideExpiry`]).
     pub client_side_expiry: ClientSideExpiry,
