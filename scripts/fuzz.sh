@@ -79,8 +79,14 @@ for t in "${targets[@]}"; do
     done
     die "fuzz target $t failed (exit $rc); its log: $out"
   fi
-  summary+=("$(printf '%-14s %10s executions  %s' "$t" "${execs:-?}" "$done_line")")
+  # Coverage: edges the corpus reached at the start (INITED: the seeds, on a fresh clone), at the
+  # end (DONE), and of all instrumented (the target's code and its dependencies').
+  edges_all="$(grep -a -oE 'Loaded 1 modules +\([0-9]+ inline' "$out" | grep -oE '\([0-9]+' | tr -d '(' | head -1 || true)"
+  edges_seeds="$(grep -a -E '^#[0-9]+[[:space:]]+INITED' "$out" | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+' | head -1 || true)"
+  edges_end="$(grep -oE 'cov: [0-9]+' <<<"$done_line" | grep -oE '[0-9]+' || true)"
+  summary+=("$(printf '%-14s %10s %9s %9s %9s   %s' "$t" "${execs:-?}" "${edges_seeds:-?}" \
+    "${edges_end:-?}" "${edges_all:-?}" "$done_line")")
 done
 
-printf '\n%-14s %10s\n' target executions
+printf '\n%-14s %10s %9s %9s %9s   %s\n' target executions "edges:start" end of "libFuzzer's last line"
 printf '%s\n' "${summary[@]}"
