@@ -29,7 +29,6 @@ for t in "${targets[@]}"; do
 done
 
 # cargo fuzz needs a nightly rustc (-Z sanitizer flags); the machine has one beside stable.
-toolchain=(+nightly)
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   die "no nightly toolchain: cargo fuzz needs one (rustup toolchain install nightly)"
 fi
@@ -41,7 +40,7 @@ export CARGO_TARGET_DIR="$ROOT/target/fuzz"
 python3 fuzz/seed.py "${targets[@]}"
 say "building the fuzz targets ($(rustup run nightly rustc --version))"
 mkdir -p "$CARGO_TARGET_DIR"
-if ! cargo "${toolchain[@]}" fuzz build --fuzz-dir fuzz -O >"$CARGO_TARGET_DIR/build.log" 2>&1; then
+if ! cargo +nightly fuzz build --fuzz-dir fuzz -O >"$CARGO_TARGET_DIR/build.log" 2>&1; then
   tail -40 "$CARGO_TARGET_DIR/build.log" >&2
   die "the fuzz targets do not build"
 fi
@@ -60,7 +59,7 @@ for t in "${targets[@]}"; do
   touch "$stamp"
   say "fuzz $t for ${FUZZ_SECONDS} s"
   set +e
-  cargo "${toolchain[@]}" fuzz run --fuzz-dir fuzz -O "$t" "fuzz/corpus/$t" -- \
+  cargo +nightly fuzz run --fuzz-dir fuzz -O "$t" "fuzz/corpus/$t" -- \
     -max_total_time="$FUZZ_SECONDS" -timeout="$INPUT_SECONDS_MAX" -seed="$LIBFUZZER_SEED" \
     -dict=fuzz/scenario.dict -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" \
     >"$out" 2>&1 </dev/null

@@ -169,33 +169,35 @@ pub fn check_limits_only_refuse<T: PartialEq + std::fmt::Debug, E>(answers: &[Re
     }
 }
 
+/// `read` under each of [`LIMITS_TIGHT_TO_LOOSE`], checked to refuse only as limits tighten.
+fn under_every_limit<T: PartialEq + std::fmt::Debug, E>(
+    read: impl Fn(&Limits) -> Result<T, E>,
+) -> Vec<Result<T, E>> {
+    let answers: Vec<_> = LIMITS_TIGHT_TO_LOOSE.iter().map(read).collect();
+    check_limits_only_refuse(&answers);
+    answers
+}
+
+/// Where `Limits::BROWSER` stands in [`LIMITS_TIGHT_TO_LOOSE`].
+const BROWSER_AT: usize = 1;
+
 /// The link decoder on one input: the bytes as link text, and as the DEFLATE stream of a link.
 pub fn link_decode(data: &[u8]) {
     let text = text_of(data);
-    let as_text: Vec<_> = LIMITS_TIGHT_TO_LOOSE
-        .iter()
-        .map(|l| check_link(&text, l))
-        .collect();
-    check_limits_only_refuse(&as_text);
-    let as_stream: Vec<_> = LIMITS_TIGHT_TO_LOOSE
-        .iter()
-        .map(|l| check_link(&link_of_deflate(data), l))
-        .collect();
-    check_limits_only_refuse(&as_stream);
+    under_every_limit(|l| check_link(&text, l));
+    let as_stream = link_of_deflate(data);
+    under_every_limit(|l| check_link(&as_stream, l));
 }
 
 /// The scenario reader on one input: under each limits, and through a link of the same text.
 pub fn scenario_read(data: &[u8]) {
     let text = text_of(data);
-    let answers: Vec<_> = LIMITS_TIGHT_TO_LOOSE
-        .iter()
-        .map(|l| check_scenario_text(&text, l))
-        .collect();
-    check_limits_only_refuse(&answers);
+    let answers = under_every_limit(|l| check_scenario_text(&text, l));
     let url = link_of_text(&text);
     if text.len() <= INFLATED_BYTES_MAX && url.len() <= LINK_BYTES_MAX {
         let via_link = check_link(&url, &Limits::BROWSER);
-        let direct = &answers[1];
+        debug_assert_eq!(LIMITS_TIGHT_TO_LOOSE[BROWSER_AT], Limits::BROWSER);
+        let direct = &answers[BROWSER_AT];
         match (direct, via_link) {
             (Ok(s), Ok(d)) => {
                 assert_eq!(&d.scenario, s, "the link of a text reads another scenario");

@@ -85,7 +85,9 @@ class ExpiryBucket(unittest.TestCase):
     ping reaches the leader's touchSession before checkSession throws SessionMoved)."""
 
     def workdir(self, also_held_by_live_handle):
-        d = tempfile.mkdtemp()
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        d = tmp.name
         t0 = 1796284359600
         sid = "0x300000000cd0000"
         clients = [{"name": "thief", "session": sid, "negotiated_timeout_ms": 2000}]
@@ -100,6 +102,7 @@ class ExpiryBucket(unittest.TestCase):
         os.mkdir(os.path.join(d, "s3"))
         # expired at 3998 ms: the bucket of the live handle's ping at 1966 ms, not of 1606 ms
         t = t0 + 3998
+        # UTC, as timing._lines reads it (conform._log_stamp writes local time, for faked logs)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t // 1000)) + ",%03d" % (t % 1000)
         with open(os.path.join(d, "s3", "server.log"), "w") as f:
             f.write(f"{stamp} [myid:3] - INFO  [SessionTracker:ZooKeeperServer@325] - "
