@@ -72,6 +72,12 @@ PROCS = {}  # pid -> description; every process this script started and has not 
 PIDFILE = None  # run.sh's trap kills whatever is listed here if this script dies
 
 
+def read_json(path):
+    """A JSON file, read and closed."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def track(pid, what=None):
     if what is None:
         PROCS.pop(pid, None)
@@ -1230,7 +1236,7 @@ def expiry_bucket_checks(ch, workdir, expect):
         return
     # a session several killed handles held (3.4.5's shared ids): the last one's last packet,
     # and the session's timeout at the leader (the last createSession's)
-    real = json.load(open(os.path.join(workdir, "real.json")))
+    real = read_json(os.path.join(workdir, "real.json"))
     stimeout = {timing._canon(x["id"]): x["timeout_ms"] for x in real.get("sessions", [])}
     last = {}
     for e in rows:
@@ -1476,7 +1482,7 @@ def global_log_known(release):
     p = os.path.join(HERE, "scenarios", "log_known.json")
     if not os.path.exists(p):
         return []
-    return release_expect(json.load(open(p)), release).get("log_known", [])
+    return release_expect(read_json(p), release).get("log_known", [])
 
 
 def compile_driver(release, classes, logs):
@@ -1549,8 +1555,8 @@ def run_release(args, release):
         else:
             path = os.path.join(sdir, name + ".json")
             ep = os.path.join(sdir, name + ".expect.json")
-        raw = json.load(open(path))
-        expect = release_expect(json.load(open(ep)) if os.path.exists(ep) else {}, tag)
+        raw = read_json(path)
+        expect = release_expect(read_json(ep) if os.path.exists(ep) else {}, tag)
         expect["log_known"] = list(expect.get("log_known", [])) + global_log_known(tag)
         res = {"checks": 0, "agree": 0, "race": 0, "known": 0, "failed": 0, "status": "FAIL"}
         summary["scenarios"][name] = res
@@ -1899,7 +1905,7 @@ def main():
                     sys.stdout.write(f.read())
                 sys.stdout.flush()
             sp = os.path.join(args.logs, name, "summary.json")
-            summaries[name] = json.load(open(sp)) if os.path.exists(sp) else None
+            summaries[name] = read_json(sp) if os.path.exists(sp) else None
             if summaries[name] is None:
                 log(f"FAIL {name}: its run ended (exit {p.returncode}) without a summary")
     # Side by side, a scenario that failed (not one refused) runs once more, alone: the first
@@ -1927,7 +1933,7 @@ def main():
             track(p.pid)
             sp = os.path.join(rlogs, "summary.json")
             if os.path.exists(sp):
-                for sc, r in json.load(open(sp))["scenarios"].items():
+                for sc, r in read_json(sp)["scenarios"].items():
                     if r["status"] == "PASS":
                         r["status"] = "PASS (alone)"
                         retried += 1
