@@ -37,7 +37,7 @@ impl World {
         let now = self.now_ms();
         let node = self.snode(s);
         let Some(leading) = self.servers[s].leading_mut() else {
-            return; // a tick of a leadership that ended (its generation would say so too)
+            return; // unreachable: a leadership that ended took its tick with it
         };
         leading.half_ticks += 1;
         let (half_ticks, lead_start_ms) = (leading.half_ticks, leading.lead_start_ms);
@@ -90,15 +90,7 @@ impl World {
                 return;
             }
         }
-        let generation = self.servers[s].role_generation;
-        let at = now + (self.cfg.tick_ms / 2).max(1);
-        self.schedule(
-            at,
-            Event::LeaderTick {
-                server: s,
-                generation,
-            },
-        );
+        self.arm(s, Timer::LeaderTick, now + (self.cfg.tick_ms / 2).max(1));
     }
 
     /// `LearnerHandler.run`'s finally: GOODBYE, and `shutdown` takes the handler (and the owner

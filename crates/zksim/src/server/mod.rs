@@ -29,6 +29,7 @@
 //!   final_processor.rs  FinalRequestProcessor: apply, reply in order, SessionMoved close
 //!   leader.rs           Leader + LearnerHandler: startup, tick, joins, REVALIDATE, syncs
 //!   learner.rs          Learner / Follower: sync, proposals, commits, its own timeout
+//!   timer.rs            the roles' and the tracker's timers: deadlines, and stale entries
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
@@ -53,6 +54,9 @@ mod learner;
 mod peer;
 mod prep;
 mod session_tracker;
+mod timer;
+
+pub(crate) use timer::Timer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -185,18 +189,21 @@ pub struct Leading {
     /// Half ticks since `Leader.lead()` began (it sleeps tickTime / 2 per pass).
     half_ticks: u64,
     lead_start_ms: u64,
+    /// When `Leader.lead()` wakes from its sleep for the next half tick.
+    tick_at_ms: u64,
     /// Learners' syncs waiting for the proposals before them to commit.
     pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
 }
 
 impl Leading {
-    fn new(now_ms: u64) -> Leading {
+    fn new(now_ms: u64, tick_at_ms: u64) -> Leading {
         Leading {
             learners: BTreeMap::new(),
             handlers_created: std::collections::BTreeSet::new(),
             proposals: BTreeMap::new(),
             half_ticks: 0,
             lead_start_ms: now_ms,
+            tick_at_ms,
             leader_syncs: Vec::new(),
         }
     }
@@ -209,6 +216,9 @@ pub struct Following {
     pub leader: usize,
     pub leader_conn: ConnId,
     last_heard_leader_ms: u64,
+    /// When the read on the leader's socket times out unless the leader is heard from first
+    /// (then it is re-armed from the last packet).
+    timeout_at_ms: u64,
     /// REVALIDATEs sent to the leader, by session: the client connection waiting for each.
     pub pending_revalidations: BTreeMap<SessionId, ConnId>,
     /// Requests forwarded to the leader from this server's connections, in order: the commits
@@ -219,11 +229,12 @@ pub struct Following {
 }
 
 impl Following {
-    fn new(leader: usize, leader_conn: ConnId, now_ms: u64) -> Following {
+    fn new(leader: usize, leader_conn: ConnId, now_ms: u64, timeout_at_ms: u64) -> Following {
         Following {
             leader,
             leader_conn,
             last_heard_leader_ms: now_ms,
+            timeout_at_ms,
             pending_revalidations: BTreeMap::new(),
             pending_local: VecDeque::new(),
             pending_syncs: VecDeque::new(),
@@ -259,9 +270,6 @@ pub struct Server {
     /// Proposals logged (and ACKed) but not yet committed. The txn log is on disk, so this
     /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
-    // generations invalidate timers of a previous incarnation or role
-    pub(crate) role_generation: u64,
-    pub(crate) tracker_generation: u64,
     pub(crate) net_rng: Rng,
 }
 
@@ -285,8 +293,6 @@ impl Server {
             cnxns: BTreeMap::new(),
             zxid_counter: 0,
             logged: BTreeMap::new(),
-            role_generation: 0,
-            tracker_generation: 0,
             net_rng: Rng::for_entity(cfg.seed, &format!("s{}", spec.id)),
         }
     }

@@ -64,7 +64,7 @@ impl World {
                 );
             }
         }
-        self.servers[s].tracker_generation += 1;
+        // The new tracker's expirer thread starts; an old tracker's wake-up went with it.
         self.schedule_tracker_wake(s);
     }
 
@@ -74,15 +74,8 @@ impl World {
         };
         let clock = self.tracker_clock_ms(s);
         let wait = (t.next_expiration_ms() - clock).max(0) as u64;
-        let generation = self.servers[s].tracker_generation;
-        let at = self.now_ms() + wait;
-        self.schedule(
-            at,
-            Event::TrackerWake {
-                server: s,
-                generation,
-            },
-        );
+        let at_ms = self.now_ms() + wait;
+        self.arm(s, Timer::TrackerWake, at_ms);
     }
 
     /// The "SessionTracker" thread: expire every due bucket (one per loop), then wait.
