@@ -95,7 +95,6 @@ pub(crate) enum Event {
     Deliver(MsgId),
     ClientWake { client: usize, generation: u64 },
     ClientUnfreeze { client: usize },
-    /// A server's timer (server/timer.rs): a deadline its role or tracker owns.
     ServerTimer { server: usize, timer: Timer },
     ElectionCheck,
     LearnerReadTimeout { server: usize, handler_id: u64 },

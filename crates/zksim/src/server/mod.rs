@@ -216,8 +216,8 @@ pub struct Following {
     pub leader: usize,
     pub leader_conn: ConnId,
     last_heard_leader_ms: u64,
-    /// When the read on the leader's socket times out unless the leader is heard from first
-    /// (then it is re-armed from the last packet).
+    /// When the read timeout on the leader's socket is next checked: if the leader was heard
+    /// from since, it is re-armed from the last packet (the deadline never runs early).
     timeout_at_ms: u64,
     /// REVALIDATEs sent to the leader, by session: the client connection waiting for each.
     pub pending_revalidations: BTreeMap<SessionId, ConnId>,
