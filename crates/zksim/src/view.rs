@@ -130,10 +130,9 @@ impl World {
                         .tracker
                         .as_ref()
                         .map(|t| t.next_session_id())
-                        .or_else(|| s.touch.as_ref().map(|t| t.next_session_id())),
+                        .or_else(|| s.touch_table().map(|t| t.next_session_id())),
                     touch_table: s
-                        .touch
-                        .as_ref()
+                        .touch_table()
                         .map(|t| t.pending().collect())
                         .unwrap_or_default(),
                     pending_revalidations: s

@@ -383,7 +383,7 @@ impl World {
             let t = self.servers[s].tracker.as_mut()?;
             t.create_session(timeout_ms, now_clock)
         } else {
-            let t = self.servers[s].touch.as_mut()?;
+            let t = self.servers[s].touch_table_mut()?;
             t.create_session(timeout_ms)
         };
         self.record_session(id, myid, timeout_ms);

@@ -52,7 +52,7 @@ impl World {
                     self.note_touch(s, sid, Some(tr.touch));
                 }
             }
-        } else if let Some(t) = self.servers[s].touch.as_mut() {
+        } else if let Some(t) = self.servers[s].touch_table_mut() {
             t.add_session(sid, timeout_ms);
         }
         if added
@@ -83,7 +83,7 @@ impl World {
         if let Some(t) = self.servers[s].tracker.as_mut() {
             t.remove_session(sid);
         }
-        if let Some(t) = self.servers[s].touch.as_mut() {
+        if let Some(t) = self.servers[s].touch_table_mut() {
             t.remove_session(sid);
         }
         if self.servers[s].is_leader_like() {

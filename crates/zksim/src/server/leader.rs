@@ -298,8 +298,7 @@ impl World {
             // Learner.ping: answer with the touch table, swapped for a fresh one.
             f.last_heard_leader_ms = now;
             let touches = self.servers[s]
-                .touch
-                .as_mut()
+                .touch_table_mut()
                 .map(|t| t.snapshot())
                 .unwrap_or_default();
             self.send(conn, node, Msg::Ping { touches });

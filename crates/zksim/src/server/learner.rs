@@ -117,7 +117,9 @@ impl World {
             table.add_session(*id, *to);
         }
         let _ = table.snapshot();
-        self.servers[s].touch = Some(table);
+        if let Some(f) = self.servers[s].following_mut() {
+            f.touch = Some(table);
+        }
         let node = self.snode(s);
         self.emit(
             node.clone(),

@@ -226,6 +226,8 @@ pub struct Following {
     pub(crate) pending_local: VecDeque<(SessionId, i32, ConnId)>,
     /// Forwarded syncs waiting for the leader's SYNC (`pendingSyncs`).
     pub(crate) pending_syncs: VecDeque<(SessionId, i32, ConnId)>,
+    /// `LearnerSessionTracker`'s touch table, seeded at each sync (`Learner.syncWithLeader`).
+    pub touch: Option<LearnerTouchTable>,
 }
 
 impl Following {
@@ -238,6 +240,7 @@ impl Following {
             pending_revalidations: BTreeMap::new(),
             pending_local: VecDeque::new(),
             pending_syncs: VecDeque::new(),
+            touch: None,
         }
     }
 }
@@ -262,7 +265,6 @@ pub struct Server {
     pub db_sessions: BTreeMap<SessionId, i32>,
     pub(crate) prep: PrepState,
     pub tracker: Option<LeaderTracker>,
-    pub touch: Option<LearnerTouchTable>,
     pub cnxns: BTreeMap<ConnId, ServerCnxn>,
     /// `ZooKeeperServer.hzxid`'s counter: the low 32 bits of the last zxid handed out in this
     /// epoch (the leader's and a standalone server's Prep).
@@ -289,7 +291,6 @@ impl Server {
             db_sessions: BTreeMap::new(),
             prep: PrepState::new(),
             tracker: None,
-            touch: None,
             cnxns: BTreeMap::new(),
             zxid_counter: 0,
             logged: BTreeMap::new(),
@@ -341,6 +342,15 @@ impl Server {
             Peer::Following(f) => Some(f),
             _ => None,
         }
+    }
+
+    /// The learner's touch table, once this FOLLOWING server has synced.
+    pub fn touch_table(&self) -> Option<&LearnerTouchTable> {
+        self.following().and_then(|f| f.touch.as_ref())
+    }
+
+    pub(crate) fn touch_table_mut(&mut self) -> Option<&mut LearnerTouchTable> {
+        self.following_mut().and_then(|f| f.touch.as_mut())
     }
 
     /// The connections of this leader's LearnerHandlers (none unless LEADING).

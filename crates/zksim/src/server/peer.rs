@@ -56,7 +56,6 @@ impl World {
         let srv = &mut self.servers[s];
         srv.serving = false;
         srv.tracker = None;
-        srv.touch = None;
         srv.cnxns.clear();
         srv.prep.clear();
         // What only a role had goes with it, its timers included; the role itself changes

@@ -213,8 +213,7 @@ impl World {
             t.ok()
         } else {
             self.servers[s]
-                .touch
-                .as_mut()
+                .touch_table_mut()
                 .map(|t| t.touch_session(id, timeout_ms))
                 .unwrap_or(false)
         }
