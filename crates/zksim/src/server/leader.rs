@@ -318,8 +318,7 @@ impl World {
         let clock = self.tracker_clock_ms(s);
         for (id, to) in touches {
             let t = self.servers[s]
-                .tracker
-                .as_mut()
+                .tracker_mut()
                 .map(|t| t.touch_session(id, to, clock))
                 .unwrap_or(Touch::Missing);
             self.note_touch(s, id, Some(t));
@@ -364,8 +363,7 @@ impl World {
         path: &str,
     ) {
         let check = self.servers[s]
-            .tracker
-            .as_mut()
+            .tracker_mut()
             .map(|t| t.check_session(session, owner));
         if let Some(Err(e)) = &check {
             let err = KeeperError::new(e.client_code());

@@ -15,7 +15,8 @@
 //! then the highest myid, among a live majority that can talk, after the 200 ms finalize wait);
 //! its notifications are not simulated. Sync is a SNAP (`NEWLEADER` carries the database).
 //! The leader's tracker is built when it starts serving (`LeaderZooKeeperServer.startup`), a
-//! learner's at each sync (`Learner.syncWithLeader`), as spec 1.4 says.
+//! learner's at each sync (`Learner.syncWithLeader`), as spec 1.4 says. Each lives in its role
+//! (`Leading`, `Standalone`, `Following`), as do the role's timers (timer.rs).
 //!
 //! One file per Java class (or the part of one a server's session story goes through):
 //!
@@ -164,7 +165,7 @@ pub enum Peer {
     Looking,
     Leading(Leading),
     Following(Following),
-    Standalone,
+    Standalone(Standalone),
 }
 
 impl Peer {
@@ -174,7 +175,7 @@ impl Peer {
             Peer::Looking => Role::Looking,
             Peer::Leading(_) => Role::Leading,
             Peer::Following(_) => Role::Following,
-            Peer::Standalone => Role::Standalone,
+            Peer::Standalone(_) => Role::Standalone,
         }
     }
 }
@@ -193,6 +194,8 @@ pub struct Leading {
     tick_at_ms: u64,
     /// Learners' syncs waiting for the proposals before them to commit.
     pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
+    /// `SessionTrackerImpl`, built when a quorum has synced (`LeaderZooKeeperServer.startup`).
+    pub tracker: Option<LeaderTracker>,
 }
 
 impl Leading {
@@ -205,8 +208,16 @@ impl Leading {
             lead_start_ms: now_ms,
             tick_at_ms,
             leader_syncs: Vec::new(),
+            tracker: None,
         }
     }
+}
+
+/// `ZooKeeperServerMain`: what a standalone server has and loses when its process dies.
+#[derive(Clone, Debug, Default)]
+pub struct Standalone {
+    /// `SessionTrackerImpl`, built at startup (`ZooKeeperServer.startup`, sid 1).
+    pub tracker: Option<LeaderTracker>,
 }
 
 /// `Follower`: what a FOLLOWING server has and loses when it stops following.
@@ -264,7 +275,6 @@ pub struct Server {
     /// `sessionsWithTimeouts`.
     pub db_sessions: BTreeMap<SessionId, i32>,
     pub(crate) prep: PrepState,
-    pub tracker: Option<LeaderTracker>,
     pub cnxns: BTreeMap<ConnId, ServerCnxn>,
     /// `ZooKeeperServer.hzxid`'s counter: the low 32 bits of the last zxid handed out in this
     /// epoch (the leader's and a standalone server's Prep).
@@ -290,7 +300,6 @@ impl Server {
             tree: DataTree::with_rules(TreeRules::for_version(profile.version)),
             db_sessions: BTreeMap::new(),
             prep: PrepState::new(),
-            tracker: None,
             cnxns: BTreeMap::new(),
             zxid_counter: 0,
             logged: BTreeMap::new(),
@@ -340,6 +349,28 @@ impl Server {
     pub(crate) fn following_mut(&mut self) -> Option<&mut Following> {
         match &mut self.peer {
             Peer::Following(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The session tracker of a LEADING server that has started serving, or of a standalone one.
+    pub fn tracker(&self) -> Option<&LeaderTracker> {
+        match &self.peer {
+            Peer::Leading(l) => l.tracker.as_ref(),
+            Peer::Standalone(st) => st.tracker.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn tracker_mut(&mut self) -> Option<&mut LeaderTracker> {
+        self.tracker_slot().and_then(|t| t.as_mut())
+    }
+
+    /// Where the role keeps its tracker, if it is a role that has one.
+    pub(crate) fn tracker_slot(&mut self) -> Option<&mut Option<LeaderTracker>> {
+        match &mut self.peer {
+            Peer::Leading(l) => Some(&mut l.tracker),
+            Peer::Standalone(st) => Some(&mut st.tracker),
             _ => None,
         }
     }

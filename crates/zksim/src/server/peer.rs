@@ -12,7 +12,7 @@ impl World {
         }
         let node = self.snode(s);
         if self.cfg.standalone {
-            self.set_role(s, Peer::Standalone);
+            self.set_role(s, Peer::Standalone(Standalone::default()));
             self.standalone_startup(s);
         } else {
             self.set_role(s, Peer::Looking);
@@ -55,13 +55,14 @@ impl World {
     pub(super) fn reset_volatile(&mut self, s: usize) {
         let srv = &mut self.servers[s];
         srv.serving = false;
-        srv.tracker = None;
         srv.cnxns.clear();
         srv.prep.clear();
-        // What only a role had goes with it, its timers included; the role itself changes
-        // next (set_role).
-        if matches!(srv.peer, Peer::Leading(_) | Peer::Following(_)) {
-            srv.peer = Peer::Looking;
+        // What only a role had goes with it, its tracker and timers included; the role itself
+        // changes next (set_role).
+        match srv.peer {
+            Peer::Leading(_) | Peer::Following(_) => srv.peer = Peer::Looking,
+            Peer::Standalone(_) => srv.peer = Peer::Standalone(Standalone::default()),
+            Peer::Down | Peer::Looking => {}
         }
     }
 

@@ -2,7 +2,7 @@
 //! (`Leader.lead()` sleeping tickTime / 2 between its pings), the follower's socket read timeout
 //! by [`Following`] (`Learner`'s `sock.setSoTimeout`, initLimit ticks while syncing, syncLimit
 //! once serving), the expirer's wake-up by the tracker (`SessionTrackerImpl.run` waiting for its
-//! next bucket). In Java each is a sleeping thread or a blocked read that dies with its object;
+//! next bucket), itself owned by [`Leading`] or [`Standalone`]. In Java each is a sleeping thread or a blocked read that dies with its object;
 //! here it is a field of that object, so leaving a role, replacing a tracker or crashing drops
 //! the timer with what owned it, and nothing has to be cancelled by hand.
 //!
@@ -43,7 +43,7 @@ impl Server {
         match timer {
             Timer::LeaderTick => self.leading().map(|l| l.tick_at_ms),
             Timer::FollowerTimeout => self.following().map(|f| f.timeout_at_ms),
-            Timer::TrackerWake => self.tracker.as_ref().and_then(|t| t.expirer_wake_at_ms()),
+            Timer::TrackerWake => self.tracker().and_then(|t| t.expirer_wake_at_ms()),
         }
     }
 }
@@ -57,10 +57,7 @@ impl World {
         let armed = match timer {
             Timer::LeaderTick => srv.leading_mut().map(|l| l.tick_at_ms = at_ms),
             Timer::FollowerTimeout => srv.following_mut().map(|f| f.timeout_at_ms = at_ms),
-            Timer::TrackerWake => srv
-                .tracker
-                .as_mut()
-                .map(|t| t.set_expirer_wake_at_ms(at_ms)),
+            Timer::TrackerWake => srv.tracker_mut().map(|t| t.set_expirer_wake_at_ms(at_ms)),
         };
         if armed.is_some() {
             self.schedule(at_ms, Event::ServerTimer { server: s, timer });
