@@ -224,8 +224,8 @@ mod tests {
     }
 
     /// Two entries of one timer due at the same instant (an old role's and a new one's, or a
-    /// re-arm): the later one is the live one, as the generations had it, so a timer runs
-    /// where its latest arming put it among the events of that instant. A standalone server
+    /// re-arm): the later one is the live one, the one its latest arming queued, so a timer
+    /// runs where that arming put it among the events of the instant. A standalone server
     /// without clients has nothing in its queue but its expirer's wake-up.
     #[test]
     fn of_two_entries_due_at_one_instant_the_later_is_live() {
