@@ -71,7 +71,7 @@ impl World {
     /// (SessionTrackerImpl.removeSession runs with the closeSession txn).
     fn no_session_both_tracked_and_gone(&self) -> Result<(), String> {
         for s in &self.servers {
-            let Some(t) = s.tracker.as_ref() else {
+            let Some(t) = s.tracker() else {
                 continue;
             };
             for e in t.sessions() {
@@ -115,7 +115,7 @@ impl World {
     /// this leader created (spec 6.1; owners are never carried from one leader to the next).
     fn owners_are_null_me_or_this_leaders_handlers(&self) -> Result<(), String> {
         for s in &self.servers {
-            let Some(t) = s.tracker.as_ref() else {
+            let Some(t) = s.tracker() else {
                 continue;
             };
             for e in t.sessions() {

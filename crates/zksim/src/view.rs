@@ -127,13 +127,11 @@ impl World {
                         .map(|c| (self.clients[c.client].name.clone(), c.session_id))
                         .collect(),
                     next_session_id: s
-                        .tracker
-                        .as_ref()
+                        .tracker()
                         .map(|t| t.next_session_id())
-                        .or_else(|| s.touch.as_ref().map(|t| t.next_session_id())),
+                        .or_else(|| s.touch_table().map(|t| t.next_session_id())),
                     touch_table: s
-                        .touch
-                        .as_ref()
+                        .touch_table()
                         .map(|t| t.pending().collect())
                         .unwrap_or_default(),
                     pending_revalidations: s
@@ -148,7 +146,7 @@ impl World {
     /// The server whose tracker decides expiry now (leader or standalone), if any serves.
     pub fn tracker_server(&self) -> Option<usize> {
         (0..self.servers.len())
-            .find(|&i| self.servers[i].is_leader_like() && self.servers[i].tracker.is_some())
+            .find(|&i| self.servers[i].is_leader_like() && self.servers[i].tracker().is_some())
     }
 
     pub fn session_state(
@@ -181,8 +179,7 @@ impl World {
             .map(|r| {
                 let entry = leader.and_then(|l| {
                     self.servers[l]
-                        .tracker
-                        .as_ref()
+                        .tracker()
                         .and_then(|t| t.get(r.id))
                         .map(|e| (l, e))
                 });
@@ -211,7 +208,7 @@ impl World {
         let Some(l) = self.tracker_server() else {
             return Vec::new();
         };
-        let Some(t) = self.servers[l].tracker.as_ref() else {
+        let Some(t) = self.servers[l].tracker() else {
             return Vec::new();
         };
         let next = t.next_expiration_ms();
@@ -227,7 +224,7 @@ impl World {
     /// The leader's tracker clock and its next expiration (the expirer's cursor).
     pub fn expiry_cursor(&self) -> Option<(i64, i64)> {
         let l = self.tracker_server()?;
-        let t = self.servers[l].tracker.as_ref()?;
+        let t = self.servers[l].tracker()?;
         Some((self.tracker_clock_ms(l), t.next_expiration_ms()))
     }
 

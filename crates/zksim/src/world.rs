@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!            ┌──────────── event queue, ordered by (virtual ms, sequence) ────────────┐
-//!  actions ─▶│ Action · Deliver(msg) · ClientWake · TrackerWake · LeaderTick · ...     │
+//!  actions ─▶│ Action · Deliver(msg) · ClientWake · ServerTimer · ElectionCheck · ...   │
 //!            └───────────────┬─────────────────────────────────────────────────────────┘
 //!                    step()  ▼  pops one event, runs its handler at that instant
 //!        servers (server.rs) ◀──▶ network (net.rs) ◀──▶ clients (client.rs)
@@ -26,7 +26,7 @@ use crate::net::{ConnId, LatencySource, MsgId, Network, Rule, RuleEffect, Sent};
 use crate::profile::{Level, Profile, TrackerClock};
 use crate::queue::EventQueue;
 use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
-use crate::server::Server;
+use crate::server::{Server, Timer};
 use crate::trace::{EventKind, LogLine, Node, Trace, TraceHasher};
 
 /// A deterministic random stream (SplitMix64), one per entity.
@@ -95,9 +95,7 @@ pub(crate) enum Event {
     Deliver(MsgId),
     ClientWake { client: usize, generation: u64 },
     ClientUnfreeze { client: usize },
-    TrackerWake { server: usize, generation: u64 },
-    LeaderTick { server: usize, generation: u64 },
-    FollowerTimeout { server: usize, generation: u64 },
+    ServerTimer { server: usize, timer: Timer },
     ElectionCheck,
     LearnerReadTimeout { server: usize, handler_id: u64 },
 }
@@ -446,19 +444,13 @@ impl World {
                 }
             }
             Event::ClientUnfreeze { client } => self.client_unfreeze(client),
-            Event::TrackerWake { server, generation } => {
-                if self.servers[server].tracker_generation == generation {
-                    self.tracker_wake(server);
-                }
-            }
-            Event::LeaderTick { server, generation } => {
-                if self.servers[server].role_generation == generation {
-                    self.leader_tick(server);
-                }
-            }
-            Event::FollowerTimeout { server, generation } => {
-                if self.servers[server].role_generation == generation {
-                    self.follower_timeout(server);
+            Event::ServerTimer { server, timer } => {
+                // Live if the server holds that deadline now and no later entry for it waits
+                // at this instant (server/timer.rs); otherwise stale.
+                if self.servers[server].deadline_ms(timer) == Some(self.now_ms)
+                    && !self.queue.any_at(self.now_ms, |e| *e == event)
+                {
+                    self.server_timer(server, timer);
                 }
             }
             Event::ElectionCheck => {

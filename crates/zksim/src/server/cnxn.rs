@@ -380,10 +380,10 @@ impl World {
         let now_clock = self.tracker_clock_ms(s);
         let myid = self.servers[s].myid;
         let id = if self.servers[s].is_leader_like() {
-            let t = self.servers[s].tracker.as_mut()?;
+            let t = self.servers[s].tracker_mut()?;
             t.create_session(timeout_ms, now_clock)
         } else {
-            let t = self.servers[s].touch.as_mut()?;
+            let t = self.servers[s].touch_table_mut()?;
             t.create_session(timeout_ms)
         };
         self.record_session(id, myid, timeout_ms);
@@ -465,8 +465,7 @@ impl World {
             // LeaderZooKeeperServer.revalidateSession: touch, answer, then setOwner(me).
             let clock = self.tracker_clock_ms(s);
             let touch = self.servers[s]
-                .tracker
-                .as_mut()
+                .tracker_mut()
                 .map(|t| t.touch_session(id, timeout_ms, clock))
                 .unwrap_or(Touch::Missing);
             self.note_touch(s, id, Some(touch));

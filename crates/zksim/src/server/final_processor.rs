@@ -39,20 +39,18 @@ impl World {
             // trackSession queued it). A session this tracker has never seen (a txn
             // recovered from the log) is tracked as the tracker's constructor would.
             let known = self.servers[s]
-                .tracker
-                .as_ref()
+                .tracker()
                 .is_some_and(|t| t.get(sid).is_some());
             if self.profile.commit_session_touches || !known {
                 let clock = self.tracker_clock_ms(s);
                 let tracked = self.servers[s]
-                    .tracker
-                    .as_mut()
+                    .tracker_mut()
                     .map(|t| t.add_session(sid, timeout_ms, clock));
                 if let Some(tr) = tracked {
                     self.note_touch(s, sid, Some(tr.touch));
                 }
             }
-        } else if let Some(t) = self.servers[s].touch.as_mut() {
+        } else if let Some(t) = self.servers[s].touch_table_mut() {
             t.add_session(sid, timeout_ms);
         }
         if added
@@ -80,10 +78,10 @@ impl World {
         let sid = hdr.session_id;
         let node = self.snode(s);
         self.servers[s].db_sessions.remove(&sid);
-        if let Some(t) = self.servers[s].tracker.as_mut() {
+        if let Some(t) = self.servers[s].tracker_mut() {
             t.remove_session(sid);
         }
-        if let Some(t) = self.servers[s].touch.as_mut() {
+        if let Some(t) = self.servers[s].touch_table_mut() {
             t.remove_session(sid);
         }
         if self.servers[s].is_leader_like() {

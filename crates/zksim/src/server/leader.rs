@@ -37,7 +37,7 @@ impl World {
         let now = self.now_ms();
         let node = self.snode(s);
         let Some(leading) = self.servers[s].leading_mut() else {
-            return; // a tick of a leadership that ended (its generation would say so too)
+            return; // unreachable: a leadership that ended took its tick with it
         };
         leading.half_ticks += 1;
         let (half_ticks, lead_start_ms) = (leading.half_ticks, leading.lead_start_ms);
@@ -90,15 +90,7 @@ impl World {
                 return;
             }
         }
-        let generation = self.servers[s].role_generation;
-        let at = now + (self.cfg.tick_ms / 2).max(1);
-        self.schedule(
-            at,
-            Event::LeaderTick {
-                server: s,
-                generation,
-            },
-        );
+        self.arm(s, Timer::LeaderTick, now + (self.cfg.tick_ms / 2).max(1));
     }
 
     /// `LearnerHandler.run`'s finally: GOODBYE, and `shutdown` takes the handler (and the owner
@@ -306,8 +298,7 @@ impl World {
             // Learner.ping: answer with the touch table, swapped for a fresh one.
             f.last_heard_leader_ms = now;
             let touches = self.servers[s]
-                .touch
-                .as_mut()
+                .touch_table_mut()
                 .map(|t| t.snapshot())
                 .unwrap_or_default();
             self.send(conn, node, Msg::Ping { touches });
@@ -327,8 +318,7 @@ impl World {
         let clock = self.tracker_clock_ms(s);
         for (id, to) in touches {
             let t = self.servers[s]
-                .tracker
-                .as_mut()
+                .tracker_mut()
                 .map(|t| t.touch_session(id, to, clock))
                 .unwrap_or(Touch::Missing);
             self.note_touch(s, id, Some(t));
@@ -373,8 +363,7 @@ impl World {
         path: &str,
     ) {
         let check = self.servers[s]
-            .tracker
-            .as_mut()
+            .tracker_mut()
             .map(|t| t.check_session(session, owner));
         if let Some(Err(e)) = &check {
             let err = KeeperError::new(e.client_code());

@@ -9,15 +9,8 @@ impl World {
         let Some(f) = self.servers[s].following() else {
             return;
         };
-        let at = f.last_heard_leader_ms + self.cfg.tick_ms * limit_ticks as u64;
-        let generation = self.servers[s].role_generation;
-        self.schedule(
-            at,
-            Event::FollowerTimeout {
-                server: s,
-                generation,
-            },
-        );
+        let at_ms = f.last_heard_leader_ms + self.cfg.tick_ms * limit_ticks as u64;
+        self.arm(s, Timer::FollowerTimeout, at_ms);
     }
 
     pub(crate) fn follower_timeout(&mut self, s: usize) {
@@ -27,7 +20,7 @@ impl World {
             self.cfg.init_limit
         };
         let Some(f) = self.servers[s].following() else {
-            return; // a timer of a following that ended (its generation would say so too)
+            return; // unreachable: a following that ended took its timeout with it
         };
         let deadline = f.last_heard_leader_ms + self.cfg.tick_ms * limit as u64;
         if self.now_ms() < deadline {
@@ -124,7 +117,9 @@ impl World {
             table.add_session(*id, *to);
         }
         let _ = table.snapshot();
-        self.servers[s].touch = Some(table);
+        if let Some(f) = self.servers[s].following_mut() {
+            f.touch = Some(table);
+        }
         let node = self.snode(s);
         self.emit(
             node.clone(),
@@ -152,8 +147,8 @@ impl World {
             return;
         }
         self.servers[s].serving = true;
-        // From now on the socket's read timeout is syncLimit ticks (initLimit while syncing).
-        self.servers[s].role_generation += 1;
+        // From now on the socket's read timeout is syncLimit ticks (initLimit while syncing):
+        // re-arming replaces the initLimit deadline.
         self.schedule_follower_timeout(s, self.cfg.sync_limit);
         let node = self.snode(s);
         self.log(

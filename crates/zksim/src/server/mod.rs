@@ -15,7 +15,8 @@
 //! then the highest myid, among a live majority that can talk, after the 200 ms finalize wait);
 //! its notifications are not simulated. Sync is a SNAP (`NEWLEADER` carries the database).
 //! The leader's tracker is built when it starts serving (`LeaderZooKeeperServer.startup`), a
-//! learner's at each sync (`Learner.syncWithLeader`), as spec 1.4 says.
+//! learner's at each sync (`Learner.syncWithLeader`), as spec 1.4 says. Each lives in its role
+//! (`Leading`, `Standalone`, `Following`), as do the role's timers (timer.rs).
 //!
 //! One file per Java class (or the part of one a server's session story goes through):
 //!
@@ -29,6 +30,7 @@
 //!   final_processor.rs  FinalRequestProcessor: apply, reply in order, SessionMoved close
 //!   leader.rs           Leader + LearnerHandler: startup, tick, joins, REVALIDATE, syncs
 //!   learner.rs          Learner / Follower: sync, proposals, commits, its own timeout
+//!   timer.rs            the roles' and the tracker's timers: deadlines, and stale entries
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
@@ -53,6 +55,9 @@ mod learner;
 mod peer;
 mod prep;
 mod session_tracker;
+mod timer;
+
+pub(crate) use timer::Timer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -160,7 +165,7 @@ pub enum Peer {
     Looking,
     Leading(Leading),
     Following(Following),
-    Standalone,
+    Standalone(Standalone),
 }
 
 impl Peer {
@@ -170,7 +175,7 @@ impl Peer {
             Peer::Looking => Role::Looking,
             Peer::Leading(_) => Role::Leading,
             Peer::Following(_) => Role::Following,
-            Peer::Standalone => Role::Standalone,
+            Peer::Standalone(_) => Role::Standalone,
         }
     }
 }
@@ -185,21 +190,34 @@ pub struct Leading {
     /// Half ticks since `Leader.lead()` began (it sleeps tickTime / 2 per pass).
     half_ticks: u64,
     lead_start_ms: u64,
+    /// When `Leader.lead()` wakes from its sleep for the next half tick.
+    tick_at_ms: u64,
     /// Learners' syncs waiting for the proposals before them to commit.
     pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
+    /// `SessionTrackerImpl`, built when a quorum has synced (`LeaderZooKeeperServer.startup`).
+    pub tracker: Option<LeaderTracker>,
 }
 
 impl Leading {
-    fn new(now_ms: u64) -> Leading {
+    fn new(now_ms: u64, tick_at_ms: u64) -> Leading {
         Leading {
             learners: BTreeMap::new(),
             handlers_created: std::collections::BTreeSet::new(),
             proposals: BTreeMap::new(),
             half_ticks: 0,
             lead_start_ms: now_ms,
+            tick_at_ms,
             leader_syncs: Vec::new(),
+            tracker: None,
         }
     }
+}
+
+/// `ZooKeeperServerMain`: what a standalone server has and loses when its process dies.
+#[derive(Clone, Debug, Default)]
+pub struct Standalone {
+    /// `SessionTrackerImpl`, built at startup (`ZooKeeperServer.startup`, sid 1).
+    pub tracker: Option<LeaderTracker>,
 }
 
 /// `Follower`: what a FOLLOWING server has and loses when it stops following.
@@ -209,6 +227,9 @@ pub struct Following {
     pub leader: usize,
     pub leader_conn: ConnId,
     last_heard_leader_ms: u64,
+    /// When the read timeout on the leader's socket is next checked: if the leader was heard
+    /// from since, it is re-armed from the last packet (the deadline never runs early).
+    timeout_at_ms: u64,
     /// REVALIDATEs sent to the leader, by session: the client connection waiting for each.
     pub pending_revalidations: BTreeMap<SessionId, ConnId>,
     /// Requests forwarded to the leader from this server's connections, in order: the commits
@@ -216,17 +237,21 @@ pub struct Following {
     pub(crate) pending_local: VecDeque<(SessionId, i32, ConnId)>,
     /// Forwarded syncs waiting for the leader's SYNC (`pendingSyncs`).
     pub(crate) pending_syncs: VecDeque<(SessionId, i32, ConnId)>,
+    /// `LearnerSessionTracker`'s touch table, seeded at each sync (`Learner.syncWithLeader`).
+    pub touch: Option<LearnerTouchTable>,
 }
 
 impl Following {
-    fn new(leader: usize, leader_conn: ConnId, now_ms: u64) -> Following {
+    fn new(leader: usize, leader_conn: ConnId, now_ms: u64, timeout_at_ms: u64) -> Following {
         Following {
             leader,
             leader_conn,
             last_heard_leader_ms: now_ms,
+            timeout_at_ms,
             pending_revalidations: BTreeMap::new(),
             pending_local: VecDeque::new(),
             pending_syncs: VecDeque::new(),
+            touch: None,
         }
     }
 }
@@ -250,8 +275,6 @@ pub struct Server {
     /// `sessionsWithTimeouts`.
     pub db_sessions: BTreeMap<SessionId, i32>,
     pub(crate) prep: PrepState,
-    pub tracker: Option<LeaderTracker>,
-    pub touch: Option<LearnerTouchTable>,
     pub cnxns: BTreeMap<ConnId, ServerCnxn>,
     /// `ZooKeeperServer.hzxid`'s counter: the low 32 bits of the last zxid handed out in this
     /// epoch (the leader's and a standalone server's Prep).
@@ -259,9 +282,6 @@ pub struct Server {
     /// Proposals logged (and ACKed) but not yet committed. The txn log is on disk, so this
     /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
-    // generations invalidate timers of a previous incarnation or role
-    pub(crate) role_generation: u64,
-    pub(crate) tracker_generation: u64,
     pub(crate) net_rng: Rng,
 }
 
@@ -280,13 +300,9 @@ impl Server {
             tree: DataTree::with_rules(TreeRules::for_version(profile.version)),
             db_sessions: BTreeMap::new(),
             prep: PrepState::new(),
-            tracker: None,
-            touch: None,
             cnxns: BTreeMap::new(),
             zxid_counter: 0,
             logged: BTreeMap::new(),
-            role_generation: 0,
-            tracker_generation: 0,
             net_rng: Rng::for_entity(cfg.seed, &format!("s{}", spec.id)),
         }
     }
@@ -335,6 +351,37 @@ impl Server {
             Peer::Following(f) => Some(f),
             _ => None,
         }
+    }
+
+    /// The session tracker of a LEADING server that has started serving, or of a standalone one.
+    pub fn tracker(&self) -> Option<&LeaderTracker> {
+        match &self.peer {
+            Peer::Leading(l) => l.tracker.as_ref(),
+            Peer::Standalone(st) => st.tracker.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn tracker_mut(&mut self) -> Option<&mut LeaderTracker> {
+        self.tracker_slot().and_then(|t| t.as_mut())
+    }
+
+    /// Where the role keeps its tracker, if it is a role that has one.
+    pub(crate) fn tracker_slot(&mut self) -> Option<&mut Option<LeaderTracker>> {
+        match &mut self.peer {
+            Peer::Leading(l) => Some(&mut l.tracker),
+            Peer::Standalone(st) => Some(&mut st.tracker),
+            _ => None,
+        }
+    }
+
+    /// The learner's touch table, once this FOLLOWING server has synced.
+    pub fn touch_table(&self) -> Option<&LearnerTouchTable> {
+        self.following().and_then(|f| f.touch.as_ref())
+    }
+
+    pub(crate) fn touch_table_mut(&mut self) -> Option<&mut LearnerTouchTable> {
+        self.following_mut().and_then(|f| f.touch.as_mut())
     }
 
     /// The connections of this leader's LearnerHandlers (none unless LEADING).

@@ -11,9 +11,8 @@ impl World {
             return;
         }
         let node = self.snode(s);
-        self.servers[s].role_generation += 1;
         if self.cfg.standalone {
-            self.set_role(s, Peer::Standalone);
+            self.set_role(s, Peer::Standalone(Standalone::default()));
             self.standalone_startup(s);
         } else {
             self.set_role(s, Peer::Looking);
@@ -56,16 +55,15 @@ impl World {
     pub(super) fn reset_volatile(&mut self, s: usize) {
         let srv = &mut self.servers[s];
         srv.serving = false;
-        srv.tracker = None;
-        srv.touch = None;
         srv.cnxns.clear();
         srv.prep.clear();
-        // What only a role had goes with it; the role itself changes next (set_role).
-        if matches!(srv.peer, Peer::Leading(_) | Peer::Following(_)) {
-            srv.peer = Peer::Looking;
+        // What only a role had goes with it, its tracker and timers included; the role itself
+        // changes next (set_role).
+        match srv.peer {
+            Peer::Leading(_) | Peer::Following(_) => srv.peer = Peer::Looking,
+            Peer::Standalone(_) => srv.peer = Peer::Standalone(Standalone::default()),
+            Peer::Down | Peer::Looking => {}
         }
-        srv.role_generation += 1;
-        srv.tracker_generation += 1;
     }
 
     /// Enters a role: `peer` is the new state, owning what only that role has.
@@ -190,9 +188,10 @@ impl World {
             srv.accepted_epoch = epoch;
             srv.zxid_counter = 0;
             srv.serving = false;
-            srv.role_generation += 1;
         }
-        self.set_role(s, Peer::Leading(Leading::new(now)));
+        // Thread.sleep(tickTime / 2), at least a millisecond (tickTime 1 would spin).
+        let tick_at_ms = now + (self.cfg.tick_ms / 2).max(1);
+        self.set_role(s, Peer::Leading(Leading::new(now, tick_at_ms)));
         // Leader.lead() starts from the whole txn log: proposals this server logged but never
         // saw committed are part of the history it leads with.
         let logged = std::mem::take(&mut self.servers[s].logged);
@@ -215,16 +214,7 @@ impl World {
                 )
             },
         );
-        let generation = self.servers[s].role_generation;
-        // Thread.sleep(tickTime / 2), at least a millisecond (tickTime 1 would spin).
-        let at = now + (self.cfg.tick_ms / 2).max(1);
-        self.schedule(
-            at,
-            Event::LeaderTick {
-                server: s,
-                generation,
-            },
-        );
+        self.arm(s, Timer::LeaderTick, tick_at_ms);
         if self.cfg.quorum == 1 {
             self.leader_startup(s);
         }
@@ -232,12 +222,15 @@ impl World {
 
     pub(super) fn become_follower(&mut self, s: usize, leader: usize) {
         let now = self.now_ms();
-        self.servers[s].role_generation += 1;
         let node = self.snode(s);
         let lnode = self.snode(leader);
         // The quorum connection is the follower's from the start (opening it records nothing).
         let conn = self.net.open(ConnKind::Quorum, node.clone(), lnode);
-        self.set_role(s, Peer::Following(Following::new(leader, conn, now)));
+        // The socket's read timeout is initLimit ticks while syncing (armed below, once the
+        // FOLLOWERINFO is on its way).
+        let timeout_at_ms = now + self.cfg.tick_ms * self.cfg.init_limit as u64;
+        let following = Following::new(leader, conn, now, timeout_at_ms);
+        self.set_role(s, Peer::Following(following));
         self.servers[s].serving = false;
         let lid = self.servers[leader].myid;
         self.log(

@@ -47,8 +47,7 @@ impl World {
             return Ok(());
         };
         let r = self.servers[s]
-            .tracker
-            .as_mut()
+            .tracker_mut()
             .map(|t| t.check_session(session, o))
             .unwrap_or(Err(CheckError::Expired));
         if let Ok(crate::tracker::Check::Adopted) = r {
@@ -124,8 +123,7 @@ impl World {
         let zxid = self.next_zxid(s);
         let clock = self.tracker_clock_ms(s);
         let tracked = self.servers[s]
-            .tracker
-            .as_mut()
+            .tracker_mut()
             .map(|t| t.add_session(session, timeout_ms, clock));
         if let Some(tr) = tracked {
             self.note_touch(s, session, Some(tr.touch));
@@ -137,8 +135,7 @@ impl World {
         // connection carrying the id (NIOServerCnxnFactory.closeSession), the new one
         // too, so no server answers it.
         let closing = self.servers[s]
-            .tracker
-            .as_ref()
+            .tracker()
             .and_then(|t| t.get(session))
             .is_some_and(|e| e.closing);
         let txn = if closing {
@@ -169,7 +166,7 @@ impl World {
             let srv = &mut self.servers[s];
             srv.prep.prep_close_session(&srv.tree, session, zxid)
         };
-        if let Some(t) = self.servers[s].tracker.as_mut() {
+        if let Some(t) = self.servers[s].tracker_mut() {
             t.set_session_closing(session);
         }
         for r in self.session_records_mut(session) {
@@ -295,8 +292,7 @@ impl World {
     ) {
         let node = self.snode(s);
         let owner = self.servers[s]
-            .tracker
-            .as_ref()
+            .tracker()
             .and_then(|t| t.get(session))
             .and_then(|e| e.owner);
         let owner_name = self.owner_name(owner);

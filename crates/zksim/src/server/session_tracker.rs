@@ -21,7 +21,9 @@ impl World {
         for (id, to) in &sessions {
             tracker.add_session(*id, *to, clock);
         }
-        self.servers[s].tracker = Some(tracker);
+        if let Some(slot) = self.servers[s].tracker_slot() {
+            *slot = Some(tracker);
+        }
         let n = sessions.len();
         self.emit(
             node.clone(),
@@ -43,7 +45,7 @@ impl World {
             },
         );
         for (id, _) in sessions {
-            if let Some(e) = self.servers[s].tracker.as_ref().and_then(|t| t.get(id)) {
+            if let Some(e) = self.servers[s].tracker().and_then(|t| t.get(id)) {
                 let to = e.expires_at_ms.unwrap_or(0);
                 self.emit(
                     node.clone(),
@@ -64,25 +66,18 @@ impl World {
                 );
             }
         }
-        self.servers[s].tracker_generation += 1;
+        // The new tracker's expirer thread starts; an old tracker's wake-up went with it.
         self.schedule_tracker_wake(s);
     }
 
     pub(super) fn schedule_tracker_wake(&mut self, s: usize) {
-        let Some(t) = self.servers[s].tracker.as_ref() else {
+        let Some(t) = self.servers[s].tracker() else {
             return;
         };
         let clock = self.tracker_clock_ms(s);
         let wait = (t.next_expiration_ms() - clock).max(0) as u64;
-        let generation = self.servers[s].tracker_generation;
-        let at = self.now_ms() + wait;
-        self.schedule(
-            at,
-            Event::TrackerWake {
-                server: s,
-                generation,
-            },
-        );
+        let at_ms = self.now_ms() + wait;
+        self.arm(s, Timer::TrackerWake, at_ms);
     }
 
     /// The "SessionTracker" thread: expire every due bucket (one per loop), then wait.
@@ -91,8 +86,7 @@ impl World {
         let node = self.snode(s);
         let mut expired = Vec::new();
         while let Some(bucket) = self.servers[s]
-            .tracker
-            .as_mut()
+            .tracker_mut()
             .and_then(|t| t.poll_expired(clock))
         {
             let n = bucket.sessions.len() as u32;
@@ -131,8 +125,7 @@ impl World {
     /// connection) is submitted by the caller once the bucket's loop is done.
     pub(super) fn expire_session(&mut self, s: usize, id: SessionId) {
         let timeout = self.servers[s]
-            .tracker
-            .as_ref()
+            .tracker()
             .and_then(|t| t.get(id))
             .map(|e| e.timeout_ms)
             .unwrap_or(0);
@@ -168,7 +161,7 @@ impl World {
     pub(super) fn note_touch(&mut self, s: usize, id: SessionId, touch: Option<Touch>) {
         let touch = match touch {
             Some(t) => t,
-            None => match self.servers[s].tracker.as_ref().and_then(|t| t.get(id)) {
+            None => match self.servers[s].tracker().and_then(|t| t.get(id)) {
                 Some(e) => Touch::Moved {
                     from_ms: None,
                     to_ms: e.expires_at_ms.unwrap_or(0),
@@ -212,16 +205,14 @@ impl World {
         if self.servers[s].is_leader_like() {
             let clock = self.tracker_clock_ms(s);
             let t = self.servers[s]
-                .tracker
-                .as_mut()
+                .tracker_mut()
                 .map(|t| t.touch_session(id, timeout_ms, clock))
                 .unwrap_or(Touch::Missing);
             self.note_touch(s, id, Some(t));
             t.ok()
         } else {
             self.servers[s]
-                .touch
-                .as_mut()
+                .touch_table_mut()
                 .map(|t| t.touch_session(id, timeout_ms))
                 .unwrap_or(false)
         }
@@ -235,13 +226,11 @@ impl World {
         why: &'static str,
     ) {
         let before = self.servers[s]
-            .tracker
-            .as_ref()
+            .tracker()
             .and_then(|t| t.get(id))
             .map(|e| e.owner);
         let ok = self.servers[s]
-            .tracker
-            .as_mut()
+            .tracker_mut()
             .map(|t| t.set_owner(id, owner).is_ok())
             .unwrap_or(false);
         if let (true, Some(before)) = (ok, before)

@@ -206,6 +206,10 @@ pub struct LeaderTracker {
     /// Sessions handed out by polls, ever: lets the tests check that a poll only looks at its
     /// own bucket.
     polled: u64,
+    /// When the expirer thread wakes next, on the simulator's clock (not the tracker's: a
+    /// wall-clock jump moves one and not the other). `SessionTrackerImpl` is that thread, so the
+    /// wake-up dies with the tracker: a server's new tracker never runs an old one's wake.
+    expirer_wake_at_ms: Option<u64>,
 }
 
 impl LeaderTracker {
@@ -232,6 +236,7 @@ impl LeaderTracker {
             sessions: BTreeMap::new(),
             buckets: BTreeMap::new(),
             polled: 0,
+            expirer_wake_at_ms: None,
         };
         tracker.next_expiration_ms = tracker.round_to_interval(now_ms);
         tracker
@@ -400,6 +405,17 @@ impl LeaderTracker {
     /// `nextExpirationTime`: the expirer's cursor, the next bucket it will take.
     pub fn next_expiration_ms(&self) -> i64 {
         self.next_expiration_ms
+    }
+
+    /// When the expirer thread wakes next (simulated ms), once its caller has scheduled it.
+    pub fn expirer_wake_at_ms(&self) -> Option<u64> {
+        self.expirer_wake_at_ms
+    }
+
+    /// The expirer thread goes to sleep until `at_ms` (simulated ms): its earlier wake-up, if
+    /// any, is no longer due.
+    pub fn set_expirer_wake_at_ms(&mut self, at_ms: u64) {
+        self.expirer_wake_at_ms = Some(at_ms);
     }
 
     /// 3.5+ `ExpiryQueue.getWaitTime()` (3.4: the `wait(next - now)` in `run`): how long the
