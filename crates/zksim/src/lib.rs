@@ -24,6 +24,7 @@
 
 pub mod client;
 pub mod codes;
+pub mod config;
 pub mod datatree;
 pub mod diff;
 pub mod gallery;
@@ -34,6 +35,7 @@ pub mod net;
 pub mod profile;
 mod queue;
 pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod server;
 pub mod timeline;

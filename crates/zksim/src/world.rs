@@ -17,77 +17,19 @@
 //! The world is `Clone`: a checkpoint is a copy.
 
 use std::collections::BTreeMap;
-use std::hash::Hasher;
 
 use crate::client::Client;
 use crate::codes::Code;
 use crate::ids::SessionId;
-use crate::net::{ConnId, LatencySource, MsgId, Network, Rule, RuleEffect, Sent};
+use crate::net::{ConnId, MsgId, Network, Rule, RuleEffect, Sent};
 use crate::profile::{Level, Profile, TrackerClock};
 use crate::queue::EventQueue;
 use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
 use crate::server::Server;
-use crate::trace::{EventKind, LogLine, Node, Trace, TraceHasher};
+use crate::trace::{EventKind, LogLine, Node, Trace};
 
-/// A deterministic random stream (SplitMix64), one per entity.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// The stream of the entity called `name` (`"app-1"`, `"s3"`, `"app-1/net"`): the seed as
-    /// one word and the name as a string, folded by [`TraceHasher`]'s explicit feed, so a
-    /// scenario's random choices never depend on how std happens to hash a `str`
-    /// (`tests/entity_streams.rs` pins the first draws).
-    pub fn for_entity(seed: u64, name: &str) -> Rng {
-        let mut h = TraceHasher::default();
-        h.word(seed);
-        h.str(name);
-        Rng(h.finish())
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next_u64() as u128 * n as u128) >> 64) as u64
-    }
-}
-
-impl LatencySource for Rng {
-    fn latency_ms(&mut self, min_ms: u64, max_ms: u64) -> u64 {
-        if max_ms <= min_ms {
-            min_ms
-        } else {
-            min_ms + self.below(max_ms - min_ms + 1)
-        }
-    }
-}
-
-/// Settings shared by every server (zoo.cfg) and the network.
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub seed: u64,
-    pub tick_ms: u64,
-    pub min_session_timeout_ms: i32,
-    pub max_session_timeout_ms: i32,
-    pub epoch_ms: i64,
-    pub latency_ms: (u64, u64),
-    pub init_limit: u32,
-    pub sync_limit: u32,
-    /// One server: `ZooKeeperServerMain`, no quorum, tracker sid 1.
-    pub standalone: bool,
-    /// Majority of the configured ensemble.
-    pub quorum: usize,
-    /// How long FLE takes to settle once a quorum can talk: the 200 ms finalize wait plus a
-    /// notification round trip.
-    pub election_ms: u64,
-}
+pub use crate::config::Config;
+pub use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Event {
