@@ -27,6 +27,7 @@ pub mod codes;
 pub mod config;
 pub mod datatree;
 pub mod diff;
+pub mod effect;
 pub mod gallery;
 pub mod ids;
 pub mod invariants;

@@ -28,6 +28,8 @@ use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
 use crate::server::Server;
 use crate::trace::{EventKind, LogLine, Node, Trace};
 
+mod drive_client;
+
 pub use crate::config::Config;
 pub use crate::rng::Rng;
 
@@ -35,13 +37,31 @@ pub use crate::rng::Rng;
 pub(crate) enum Event {
     StartServer(usize),
     Deliver(MsgId),
-    ClientWake { client: usize, generation: u64 },
-    ClientUnfreeze { client: usize },
-    TrackerWake { server: usize, generation: u64 },
-    LeaderTick { server: usize, generation: u64 },
-    FollowerTimeout { server: usize, generation: u64 },
+    /// `entry`: the queue sequence number it was pushed with (see `drive_client.rs`).
+    ClientWake {
+        client: usize,
+        entry: u64,
+    },
+    ClientUnfreeze {
+        client: usize,
+    },
+    TrackerWake {
+        server: usize,
+        generation: u64,
+    },
+    LeaderTick {
+        server: usize,
+        generation: u64,
+    },
+    FollowerTimeout {
+        server: usize,
+        generation: u64,
+    },
     ElectionCheck,
-    LearnerReadTimeout { server: usize, handler_id: u64 },
+    LearnerReadTimeout {
+        server: usize,
+        handler_id: u64,
+    },
 }
 
 /// A session as the run report sees it: every session minted, in minting order.
@@ -110,6 +130,10 @@ pub struct World {
     pub(crate) handler_names: BTreeMap<u64, String>,
     pub(crate) election_scheduled: bool,
     events_processed: u64,
+    /// Per client: the queue entry of its armed `ClientWake`, if one is armed.
+    client_wake_entries: Vec<Option<u64>>,
+    /// The client effects' buffer, kept between inputs.
+    client_effects: Vec<crate::effect::Effect>,
 }
 
 impl World {
@@ -184,6 +208,8 @@ impl World {
             handler_names: BTreeMap::new(),
             election_scheduled: false,
             events_processed: 0,
+            client_wake_entries: vec![None; scenario.clients.len()],
+            client_effects: Vec::new(),
         };
         for (i, s) in scenario.servers.iter().enumerate() {
             if let Some(at) = s.start_ms {
@@ -381,12 +407,7 @@ impl World {
         match event {
             Event::StartServer(s) => self.start_server(s),
             Event::Deliver(id) => self.deliver(id),
-            Event::ClientWake { client, generation } => {
-                if self.clients[client].wake_generation == generation {
-                    self.clients[client].wake_at_ms = None;
-                    self.client_loop(client);
-                }
-            }
+            Event::ClientWake { client, entry } => self.client_wake(client, entry),
             Event::ClientUnfreeze { client } => self.client_unfreeze(client),
             Event::TrackerWake { server, generation } => {
                 if self.servers[server].tracker_generation == generation {
@@ -550,7 +571,13 @@ impl World {
                     self.server_receive(s, m.conn, m.from, m.msg);
                 }
             }
-            Node::Client(c) => self.client_receive(c as usize, m.conn, m.msg),
+            Node::Client(c) => self.client_input(
+                c as usize,
+                crate::client::Input::Receive {
+                    conn: m.conn,
+                    msg: m.msg,
+                },
+            ),
             Node::Network => {}
         }
     }
@@ -664,26 +691,6 @@ impl World {
             base = i + 1;
         }
         out
-    }
-
-    pub(crate) fn new_op(
-        &mut self,
-        client: usize,
-        op: &'static str,
-        path: Option<String>,
-        recipe: Option<&'static str>,
-    ) -> usize {
-        self.ops.push(OpRecord {
-            client,
-            op,
-            path,
-            at_ms: self.now_ms,
-            done_ms: None,
-            code: None,
-            results: Vec::new(),
-            recipe,
-        });
-        self.ops.len() - 1
     }
 
     // ----- actions -----
