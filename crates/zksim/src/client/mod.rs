@@ -32,6 +32,8 @@ use std::collections::VecDeque;
 
 use crate::codes::{self, Code};
 use crate::datatree::Op;
+#[cfg(test)]
+use crate::effect::Texts;
 use crate::effect::{Effect, Outbox, Timer};
 use crate::ids::{Password, SessionId, hex};
 use crate::net::{ClientRequest, ConnId, ConnKind, Msg, ReplyBody};
@@ -356,3 +358,6 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
