@@ -5,7 +5,9 @@
 //!  actions ─▶│ Action · Deliver(msg) · ClientWake · TrackerWake · LeaderTick · ...     │
 //!            └───────────────┬─────────────────────────────────────────────────────────┘
 //!                    step()  ▼  pops one event, runs its handler at that instant
-//!        servers (server.rs) ◀──▶ network (net.rs) ◀──▶ clients (client.rs)
+//!        servers (server/) ◀──▶ network (net.rs) ◀──▶ clients (client/, driven by
+//!                                                     world/drive_client.rs: input in,
+//!                                                     effects out, applied in order)
 //!                            ▼
 //!                   trace (trace.rs): typed events + ZooKeeper's log lines
 //! ```

@@ -13,8 +13,20 @@
 //! The SendThread loop is modelled by its decisions: `to = readTimeout - idleRecv` (or
 //! `connectTimeout - idleRecv` while connecting) and the ping rule of the profile, evaluated at
 //! each wake-up of the loop exactly as Java does: on its timer, after every packet read, and
-//! after every packet queued (each pass replaces the pending wait, as a new `select(to)` does). `StaticHostProvider` cycles a seeded shuffle of the
-//! hosts and sleeps the 1000 ms spin delay when it comes back round (spec 3.3).
+//! after every packet queued (each pass replaces the pending wait, as a new `select(to)` does).
+//! `StaticHostProvider` cycles a seeded shuffle of the hosts and sleeps the 1000 ms spin delay
+//! when it comes back round (spec 3.3).
+//!
+//! How it is driven: the client never sees the world. The world (`world/drive_client.rs`)
+//! calls `Client::handle` with one `Input` (a scenario action, a message on one of its
+//! connections, its wake-up timer) and a `Cx`: the time, the profile of the client's release,
+//! the seed, the ids the world will hand out next, and an outbox. The handler changes only the
+//! client and pushes [`Effect`]s (send, open, close, arm or stop a timer, a trace event with its
+//! log line, op started and finished); the world applies them in order (`effect.rs` states the
+//! contract). The wake-up is a deadline the client holds (`wake_at_ms`), armed and stopped as
+//! [`Timer::ClientWake`], not a generation counter. The end of a pause goes through
+//! `Client::client_unfreeze`, which hands the calls the pause held back to the world (it
+//! resolves the client names they mention). `tests.rs` drives each handler alone.
 //!
 //! One file per Java class (or the part of one a client's session story goes through):
 //!
@@ -26,6 +38,7 @@
 //!   catch.rs          SendThread.run's catch block, cleanup(), the disconnect
 //!   event_thread.rs   ClientCnxn.EventThread: states and watcher events, in order
 //!   host_provider.rs  StaticHostProvider: next(spinDelay)
+//!   tests.rs          each handler alone: input in, the effects out
 //! ```
 
 use std::collections::VecDeque;
