@@ -6,8 +6,8 @@
 //! comes back as data (trace events with the log line ZooKeeper would print).
 //!
 //! ```text
-//!   Scenario (scenario.rs + scenario/, link.rs) ──▶ World (world.rs): one event queue on a
-//!   virtual clock
+//!   Scenario (scenario.rs + scenario/, link.rs) ──▶ World (world.rs + world/): one event queue
+//!   on a virtual clock (rng.rs: seeded streams; config.rs: zoo.cfg)
 //!        servers (server/)  ◀── network (net.rs) ──▶  clients (client/)
 //!        tracker/ · datatree/ · ids.rs · profile.rs       the Java pieces they stand for
 //!   ──▶ trace.rs (typed events + log lines) · view.rs (read-only views) · report.rs (run --json)
@@ -18,14 +18,27 @@
 //! PrepRequestProcessor, FinalRequestProcessor, Leader, Learner; ZooKeeper, SendThread,
 //! EventThread, StaticHostProvider); their `mod.rs` lists them.
 //!
+//! A client does not know the world: it is a state machine that takes one input (an action, a
+//! message, its timer) with a read-only context and returns effects as data (`effect.rs`:
+//! send, open, close, arm a timer, trace, op records), which `world/drive_client.rs` applies in
+//! order. The servers are still `impl World` blocks.
+//!
+//! ```text
+//!   World ──Input + Cx (now, profile, next ids)──▶ Client::handle ──▶ Outbox [Effect, ...]
+//!     ▲                                                                    │
+//!     └────────────── applied in order: net, queue, trace, op records ◀────┘
+//! ```
+//!
 //! Driving it: build a [`world::World`] from a [`scenario::Scenario`], then `step()`,
 //! `run_until(t)` or `run()`; `apply(action)` acts at the current virtual time. Everything it
 //! did is in `trace()`, and `trace_hash()` is the same for the same scenario on every platform.
 
 pub mod client;
 pub mod codes;
+pub mod config;
 pub mod datatree;
 pub mod diff;
+pub mod effect;
 pub mod gallery;
 pub mod ids;
 pub mod invariants;
@@ -34,6 +47,7 @@ pub mod net;
 pub mod profile;
 mod queue;
 pub mod report;
+pub mod rng;
 pub mod scenario;
 pub mod server;
 pub mod timeline;

@@ -420,6 +420,11 @@ pub struct Network {
 }
 
 impl Network {
+    /// The id the next `open` gives (a node that opens a connection names it in its effect).
+    pub fn next_conn_id(&self) -> ConnId {
+        self.next_conn + 1
+    }
+
     pub fn open(&mut self, kind: ConnKind, a: Node, b: Node) -> ConnId {
         self.next_conn += 1;
         let id = self.next_conn;

@@ -5,7 +5,9 @@
 //!  actions ─▶│ Action · Deliver(msg) · ClientWake · ServerTimer · ElectionCheck · ...   │
 //!            └───────────────┬─────────────────────────────────────────────────────────┘
 //!                    step()  ▼  pops one event, runs its handler at that instant
-//!        servers (server.rs) ◀──▶ network (net.rs) ◀──▶ clients (client.rs)
+//!        servers (server/) ◀──▶ network (net.rs) ◀──▶ clients (client/, driven by
+//!                                                     world/drive_client.rs: input in,
+//!                                                     effects out, applied in order)
 //!                            ▼
 //!                   trace (trace.rs): typed events + ZooKeeper's log lines
 //! ```
@@ -17,87 +19,43 @@
 //! The world is `Clone`: a checkpoint is a copy.
 
 use std::collections::BTreeMap;
-use std::hash::Hasher;
 
 use crate::client::Client;
 use crate::codes::Code;
 use crate::ids::SessionId;
-use crate::net::{ConnId, LatencySource, MsgId, Network, Rule, RuleEffect, Sent};
+use crate::net::{ConnId, MsgId, Network, Rule, RuleEffect, Sent};
 use crate::profile::{Level, Profile, TrackerClock};
 use crate::queue::EventQueue;
 use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
 use crate::server::{Server, Timer};
-use crate::trace::{EventKind, LogLine, Node, Trace, TraceHasher};
+use crate::trace::{EventKind, LogLine, Node, Trace};
 
-/// A deterministic random stream (SplitMix64), one per entity.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
+mod drive_client;
 
-impl Rng {
-    /// The stream of the entity called `name` (`"app-1"`, `"s3"`, `"app-1/net"`): the seed as
-    /// one word and the name as a string, folded by [`TraceHasher`]'s explicit feed, so a
-    /// scenario's random choices never depend on how std happens to hash a `str`
-    /// (`tests/entity_streams.rs` pins the first draws).
-    pub fn for_entity(seed: u64, name: &str) -> Rng {
-        let mut h = TraceHasher::default();
-        h.word(seed);
-        h.str(name);
-        Rng(h.finish())
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next_u64() as u128 * n as u128) >> 64) as u64
-    }
-}
-
-impl LatencySource for Rng {
-    fn latency_ms(&mut self, min_ms: u64, max_ms: u64) -> u64 {
-        if max_ms <= min_ms {
-            min_ms
-        } else {
-            min_ms + self.below(max_ms - min_ms + 1)
-        }
-    }
-}
-
-/// Settings shared by every server (zoo.cfg) and the network.
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub seed: u64,
-    pub tick_ms: u64,
-    pub min_session_timeout_ms: i32,
-    pub max_session_timeout_ms: i32,
-    pub epoch_ms: i64,
-    pub latency_ms: (u64, u64),
-    pub init_limit: u32,
-    pub sync_limit: u32,
-    /// One server: `ZooKeeperServerMain`, no quorum, tracker sid 1.
-    pub standalone: bool,
-    /// Majority of the configured ensemble.
-    pub quorum: usize,
-    /// How long FLE takes to settle once a quorum can talk: the 200 ms finalize wait plus a
-    /// notification round trip.
-    pub election_ms: u64,
-}
+pub use crate::config::Config;
+pub use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Event {
     StartServer(usize),
     Deliver(MsgId),
-    ClientWake { client: usize, generation: u64 },
-    ClientUnfreeze { client: usize },
-    ServerTimer { server: usize, timer: Timer },
+    /// `entry`: the queue sequence number it was pushed with (see `drive_client.rs`).
+    ClientWake {
+        client: usize,
+        entry: u64,
+    },
+    ClientUnfreeze {
+        client: usize,
+    },
+    ServerTimer {
+        server: usize,
+        timer: Timer,
+    },
     ElectionCheck,
-    LearnerReadTimeout { server: usize, handler_id: u64 },
+    LearnerReadTimeout {
+        server: usize,
+        handler_id: u64,
+    },
 }
 
 /// A session as the run report sees it: every session minted, in minting order.
@@ -166,6 +124,10 @@ pub struct World {
     pub(crate) handler_names: BTreeMap<u64, String>,
     pub(crate) election_scheduled: bool,
     events_processed: u64,
+    /// Per client: the queue entry of its armed `ClientWake`, if one is armed.
+    client_wake_entries: Vec<Option<u64>>,
+    /// The client effects' buffer, kept between inputs.
+    client_effects: Vec<crate::effect::Effect>,
 }
 
 impl World {
@@ -240,6 +202,8 @@ impl World {
             handler_names: BTreeMap::new(),
             election_scheduled: false,
             events_processed: 0,
+            client_wake_entries: vec![None; scenario.clients.len()],
+            client_effects: Vec::new(),
         };
         for (i, s) in scenario.servers.iter().enumerate() {
             if let Some(at) = s.start_ms {
@@ -437,12 +401,7 @@ impl World {
         match event {
             Event::StartServer(s) => self.start_server(s),
             Event::Deliver(id) => self.deliver(id),
-            Event::ClientWake { client, generation } => {
-                if self.clients[client].wake_generation == generation {
-                    self.clients[client].wake_at_ms = None;
-                    self.client_loop(client);
-                }
-            }
+            Event::ClientWake { client, entry } => self.client_wake(client, entry),
             Event::ClientUnfreeze { client } => self.client_unfreeze(client),
             Event::ServerTimer { server, timer } => {
                 // Live if the server holds that deadline now and no later entry for it waits
@@ -600,7 +559,13 @@ impl World {
                     self.server_receive(s, m.conn, m.from, m.msg);
                 }
             }
-            Node::Client(c) => self.client_receive(c as usize, m.conn, m.msg),
+            Node::Client(c) => self.client_input(
+                c as usize,
+                crate::client::Input::Receive {
+                    conn: m.conn,
+                    msg: m.msg,
+                },
+            ),
             Node::Network => {}
         }
     }
@@ -714,26 +679,6 @@ impl World {
             base = i + 1;
         }
         out
-    }
-
-    pub(crate) fn new_op(
-        &mut self,
-        client: usize,
-        op: &'static str,
-        path: Option<String>,
-        recipe: Option<&'static str>,
-    ) -> usize {
-        self.ops.push(OpRecord {
-            client,
-            op,
-            path,
-            at_ms: self.now_ms,
-            done_ms: None,
-            code: None,
-            results: Vec::new(),
-            recipe,
-        });
-        self.ops.len() - 1
     }
 
     // ----- actions -----

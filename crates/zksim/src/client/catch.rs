@@ -4,13 +4,13 @@
 
 use super::*;
 
-impl World {
+impl Client {
     /// The message of an exception `SendThread.run` catches, as Java builds it.
-    pub(super) fn thrown_message(&self, c: usize, thrown: &Thrown) -> String {
-        let sid = self.clients[c].session_id;
+    pub(super) fn thrown_message(&self, cx: &Cx, thrown: &Thrown) -> String {
+        let sid = self.session_id;
         match thrown {
             Thrown::SessionTimeout { idle_recv } => {
-                let label = if self.cprofile(c).client_logs_3_6 {
+                let label = if cx.profile.client_logs_3_6 {
                     "session id"
                 } else {
                     "sessionid"
@@ -39,8 +39,8 @@ impl World {
 
     /// 3.4.14+ WARN a session timeout or expiry where they throw it, before the catch block
     /// logs it again ("warnInfo").
-    pub(super) fn log_thrown(&mut self, c: usize, thrown: &Thrown) {
-        if !self.cprofile(c).client_warns_on_session_timeout
+    pub(super) fn log_thrown(&mut self, cx: &mut Cx, thrown: &Thrown) {
+        if !cx.profile.client_warns_on_session_timeout
             || !matches!(
                 thrown,
                 Thrown::SessionTimeout { .. } | Thrown::SessionExpired
@@ -48,11 +48,8 @@ impl World {
         {
             return;
         }
-        let text = self.thrown_message(c, thrown);
-        let node = self.cnode(c);
-        self.log(
-            node,
-            EventKind::Note,
+        let text = self.thrown_message(cx, thrown);
+        cx.out.log(EventKind::Note,
             Level::Warn,
             "ClientCnxn",
             move || text,
@@ -66,13 +63,13 @@ impl World {
     /// every exception alike. An exception's text follows the message as log4j prints its first
     /// line, the exception's `toString()`: class name, a colon and its message
     /// (`EndOfStreamException` overrides it to drop the package).
-    pub(super) fn log_caught(&mut self, c: usize, thrown: &Thrown, explain: &'static str) {
-        let msg = self.thrown_message(c, thrown);
-        let sid = hex(self.clients[c].session_id);
-        let addr = server_addr(self.clients[c].server.unwrap_or(0));
+    pub(super) fn log_caught(&mut self, cx: &mut Cx, thrown: &Thrown, explain: &'static str) {
+        let msg = self.thrown_message(cx, thrown);
+        let sid = hex(self.session_id);
+        let addr = server_addr(self.server.unwrap_or(0));
         let class = thrown.java_class();
-        let (level, text) = if self.cprofile(c).client_logs_3_6 {
-            let or_timeout = if self.cprofile(c).client_side_expiry == ClientSideExpiry::Never {
+        let (level, text) = if cx.profile.client_logs_3_6 {
+            let or_timeout = if cx.profile.client_side_expiry == ClientSideExpiry::Never {
                 ""
             } else {
                 " or SessionTimeoutException"
@@ -91,7 +88,7 @@ impl World {
                 Thrown::SessionTimeout { .. }
                 | Thrown::ConnectionTimeout { .. }
                 | Thrown::EndOfStream => (Level::Info, format!("{msg}{RETRY_CONN_MSG}")),
-                Thrown::ConnectRefused if self.cprofile(c).client_logs_socket_error => {
+                Thrown::ConnectRefused if cx.profile.client_logs_socket_error => {
                     (Level::Info, format!("Socket error occurred: {addr}: {msg}"))
                 }
                 Thrown::ConnectRefused | Thrown::Io(_) => (
@@ -102,9 +99,7 @@ impl World {
                 ),
             }
         };
-        let node = self.cnode(c);
-        self.log(
-            node,
+        cx.out.log(
             EventKind::Note,
             level,
             "ClientCnxn",
@@ -115,73 +110,69 @@ impl World {
 
     /// Something thrown inside the send loop: its catch block logs it, cleans up (every pending
     /// call fails with ConnectionLoss), queues Disconnected and reconnects.
-    pub(super) fn client_caught(&mut self, c: usize, thrown: Thrown, explain: &'static str) {
-        self.log_caught(c, &thrown, explain);
-        self.after_caught(c);
+    pub(super) fn client_caught(&mut self, cx: &mut Cx, thrown: Thrown, explain: &'static str) {
+        self.log_caught(cx, &thrown, explain);
+        self.after_caught(cx);
     }
 
     /// The rest of the catch block: `cleanup()`, Disconnected, then reconnect.
-    pub(super) fn after_caught(&mut self, c: usize) {
-        self.client_cleanup(c, codes::CONNECTIONLOSS);
-        if !self.clients[c].state.is_alive() {
+    pub(super) fn after_caught(&mut self, cx: &mut Cx) {
+        self.client_cleanup(cx, codes::CONNECTIONLOSS);
+        if !self.state.is_alive() {
             // cleanup failed a pending close(): the handle is CLOSED and the loop ends.
             return;
         }
-        self.queue_event(c, "Disconnected");
-        self.clients[c].phase = Phase::NeedConnect;
-        self.client_loop(c);
+        self.queue_event(cx, "Disconnected");
+        self.phase = Phase::NeedConnect;
+        self.client_loop(cx);
     }
 
     /// `ClientCnxn.cleanup`: close the socket, fail every pending and queued packet.
-    pub(super) fn client_cleanup(&mut self, c: usize, code_if_alive: Code) {
-        let node = self.cnode(c);
-        if let Some(conn) = self.clients[c].conn.take() {
-            self.close_conn(conn, &node);
+    pub(super) fn client_cleanup(&mut self, cx: &mut Cx, code_if_alive: Code) {
+        if let Some(conn) = self.conn.take() {
+            cx.out.close(conn);
         }
-        let code = if self.clients[c].state.is_alive() {
+        let code = if self.state.is_alive() {
             code_if_alive
         } else {
             codes::SESSIONEXPIRED
         };
-        let mut failed: Vec<Packet> = self.clients[c].pending.drain(..).collect();
-        failed.extend(self.clients[c].outgoing.drain(..));
+        let mut failed: Vec<Packet> = self.pending.drain(..).collect();
+        failed.extend(self.outgoing.drain(..));
         for p in failed {
-            self.finish_op(c, p.op, code, Vec::new());
+            self.finish_op(cx, p.op, code, Vec::new());
             if let Some(Recipe::Close) = p.recipe {
-                self.client_disconnect(c);
+                self.client_disconnect(cx);
             }
         }
     }
 
     /// `ClientCnxn.disconnect` after `close()`: CLOSED, socket closed, EventThread ends.
-    pub(super) fn client_disconnect(&mut self, c: usize) {
-        if !self.clients[c].state.is_alive() {
+    pub(super) fn client_disconnect(&mut self, cx: &mut Cx) {
+        if !self.state.is_alive() {
             return;
         }
-        self.set_client_state(c, ClientState::Closed);
-        let node = self.cnode(c);
-        if let Some(conn) = self.clients[c].conn.take() {
-            self.close_conn(conn, &node);
+        self.set_client_state(cx, ClientState::Closed);
+        if let Some(conn) = self.conn.take() {
+            cx.out.close(conn);
         }
-        self.clients[c].phase = Phase::Idle;
-        self.clients[c].wake_generation += 1;
-        self.clients[c].wake_at_ms = None;
-        let sid = self.clients[c].session_id;
-        self.log(
-            node,
+        self.phase = Phase::Idle;
+        self.stop_client_wake(cx);
+        let sid = self.session_id;
+        cx.out.log(
             EventKind::Note,
             Level::Info,
             "ZooKeeper",
             move || format!("Session: {} closed", hex(sid)),
             || "ZooKeeper.close(): closeSession answered, the handle is CLOSED.".into(),
         );
-        let rest: Vec<Packet> = self.clients[c].pending.drain(..).collect();
+        let rest: Vec<Packet> = self.pending.drain(..).collect();
         for p in rest {
-            self.finish_op(c, p.op, codes::SESSIONEXPIRED, Vec::new());
+            self.finish_op(cx, p.op, codes::SESSIONEXPIRED, Vec::new());
         }
-        self.event_thread_shutdown(c);
-        if self.cprofile(c).closed_event_after_loop {
-            self.queue_event(c, "Closed");
+        self.event_thread_shutdown(cx);
+        if cx.profile.closed_event_after_loop {
+            self.queue_event(cx, "Closed");
         }
     }
 }

@@ -3,15 +3,13 @@
 
 use super::*;
 
-impl World {
-    pub(super) fn set_client_state(&mut self, c: usize, state: ClientState) {
-        if self.clients[c].state == state {
+impl Client {
+    pub(super) fn set_client_state(&mut self, cx: &mut Cx, state: ClientState) {
+        if self.state == state {
             return;
         }
-        self.clients[c].state = state;
-        let node = self.cnode(c);
-        self.emit(
-            node,
+        self.state = state;
+        cx.out.emit(
             EventKind::ClientState {
                 state: state.name(),
             },
@@ -20,14 +18,13 @@ impl World {
     }
 
     /// `EventThread.queueEvent` for a None-type event, with its de-duplication.
-    pub(super) fn queue_event(&mut self, c: usize, event: &'static str) {
-        if self.clients[c].last_event == event {
+    pub(super) fn queue_event(&mut self, cx: &mut Cx, event: &'static str) {
+        if self.last_event == event {
             return;
         }
-        self.clients[c].last_event = event;
-        self.clients[c].events.push(event);
-        let node = self.cnode(c);
-        self.emit(node, EventKind::ClientEvent { event }, move |_| {
+        self.last_event = event;
+        self.events.push(event);
+        cx.out.emit(EventKind::ClientEvent { event }, move |_| {
             (
                 None,
                 format!("The watcher receives WatchedEvent state:{event} type:None path:null."),
@@ -35,12 +32,10 @@ impl World {
         });
     }
 
-    pub(super) fn event_thread_shutdown(&mut self, c: usize) {
-        let node = self.cnode(c);
-        let sid = self.clients[c].session_id;
-        let names = self.cprofile(c).event_thread_log_names_session;
-        self.log(
-            node,
+    pub(super) fn event_thread_shutdown(&mut self, cx: &mut Cx) {
+        let sid = self.session_id;
+        let names = cx.profile.event_thread_log_names_session;
+        cx.out.log(
             EventKind::Note,
             Level::Info,
             "ClientCnxn",

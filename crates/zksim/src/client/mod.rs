@@ -13,8 +13,20 @@
 //! The SendThread loop is modelled by its decisions: `to = readTimeout - idleRecv` (or
 //! `connectTimeout - idleRecv` while connecting) and the ping rule of the profile, evaluated at
 //! each wake-up of the loop exactly as Java does: on its timer, after every packet read, and
-//! after every packet queued (each pass replaces the pending wait, as a new `select(to)` does). `StaticHostProvider` cycles a seeded shuffle of the
-//! hosts and sleeps the 1000 ms spin delay when it comes back round (spec 3.3).
+//! after every packet queued (each pass replaces the pending wait, as a new `select(to)` does).
+//! `StaticHostProvider` cycles a seeded shuffle of the hosts and sleeps the 1000 ms spin delay
+//! when it comes back round (spec 3.3).
+//!
+//! How it is driven: the client never sees the world. The world (`world/drive_client.rs`)
+//! calls `Client::handle` with one `Input` (a scenario action, a message on one of its
+//! connections, its wake-up timer) and a `Cx`: the time, the profile of the client's release,
+//! the seed, the ids the world will hand out next, and an outbox. The handler changes only the
+//! client and pushes [`Effect`]s (send, open, close, arm or stop a timer, a trace event with its
+//! log line, op started and finished); the world applies them in order (`effect.rs` states the
+//! contract). The wake-up is a deadline the client holds (`wake_at_ms`), armed and stopped as
+//! [`Timer::ClientWake`], not a generation counter. The end of a pause goes through
+//! `Client::client_unfreeze`, which hands the calls the pause held back to the world (it
+//! resolves the client names they mention). `tests.rs` drives each handler alone.
 //!
 //! One file per Java class (or the part of one a client's session story goes through):
 //!
@@ -26,18 +38,23 @@
 //!   catch.rs          SendThread.run's catch block, cleanup(), the disconnect
 //!   event_thread.rs   ClientCnxn.EventThread: states and watcher events, in order
 //!   host_provider.rs  StaticHostProvider: next(spinDelay)
+//!   tests.rs          each handler alone: input in, the effects out
 //! ```
 
 use std::collections::VecDeque;
 
 use crate::codes::{self, Code};
 use crate::datatree::Op;
+#[cfg(test)]
+use crate::effect::Texts;
+use crate::effect::{Effect, Outbox, Timer};
 use crate::ids::{Password, SessionId, hex};
 use crate::net::{ClientRequest, ConnId, ConnKind, Msg, ReplyBody};
+use crate::profile::Profile;
 use crate::profile::{ClientSideExpiry, Level, PingRule};
+use crate::rng::Rng;
 use crate::scenario::{ActionKind, ClientSpec, MultiOp, RegisterStyle};
 use crate::trace::{EventKind, Node};
-use crate::world::{Event, Rng, World};
 
 mod catch;
 mod event_thread;
@@ -191,8 +208,7 @@ pub struct Client {
     /// `ClientCnxn.closing`: set when closeSession is queued; later calls fail at once.
     closing: bool,
     pub handles: u32,
-    pub(crate) wake_generation: u64,
-    /// When the pending wake-up fires, if one is pending (later ones need not be queued).
+    /// The deadline of [`Timer::ClientWake`], if armed (a later wake-up need not be armed).
     pub(crate) wake_at_ms: Option<u64>,
     rng: Rng,
     pub(crate) net_rng: Rng,
@@ -236,7 +252,6 @@ impl Client {
             killed: false,
             closing: false,
             handles: 0,
-            wake_generation: 0,
             wake_at_ms: None,
             rng: Rng::for_entity(seed, &spec.name),
             net_rng: Rng::for_entity(seed, &format!("{}/net", spec.name)),
@@ -278,18 +293,84 @@ fn socket_local_addr(conn: ConnId) -> String {
 /// The SASL part of "Opening socket connection": no JAAS configuration, as in these tests.
 const SASL_STATUS: &str = "Will not attempt to authenticate using SASL (unknown error)";
 
-impl World {
-    /// The profile of client `c`'s own release: its `clients[].version`, or the scenario's.
-    /// Every client-side rule (pings, the send loop, its log lines, close, events, 3.9.3's
-    /// expiry) reads this; the servers read `self.profile`.
-    pub(crate) fn cprofile(&self, c: usize) -> &'static crate::profile::Profile {
-        self.clients[c]
-            .own_version
-            .map(|v| v.profile())
-            .unwrap_or(self.profile)
+/// What a client handler may read besides its own state, and where it puts its effects: the
+/// time, its release's rules, the run's seed, the ids the world will hand out next, the outbox.
+/// The world builds one for each input and applies `out` in order afterwards.
+pub(crate) struct Cx {
+    pub now_ms: u64,
+    /// The profile of the client's own release (`clients[].version`, or the scenario's). Every
+    /// client-side rule (pings, the send loop, its log lines, close, events, 3.9.3's expiry)
+    /// reads this.
+    pub profile: &'static Profile,
+    /// The scenario seed (a new handle's host shuffle draws from a stream derived from it).
+    pub seed: u64,
+    /// The id the network gives the next connection opened ([`Effect::Open`]).
+    pub next_conn: ConnId,
+    /// The index the next op record gets ([`Effect::OpStarted`]).
+    pub next_op: usize,
+    pub out: Outbox,
+}
+
+impl Cx {
+    /// Opens a connection to `to`: the id is the one the world will give it.
+    fn open(&mut self, kind: ConnKind, to: Node) -> ConnId {
+        let conn = self.next_conn;
+        self.next_conn += 1;
+        self.out.push(Effect::Open { conn, kind, to });
+        conn
     }
 
-    fn cnode(&self, c: usize) -> Node {
-        self.clients[c].node()
+    /// Starts an op record (at the current time) and returns its index.
+    fn new_op(
+        &mut self,
+        name: &'static str,
+        path: Option<String>,
+        recipe: Option<&'static str>,
+    ) -> usize {
+        let op = self.next_op;
+        self.next_op += 1;
+        self.out.push(Effect::OpStarted {
+            op,
+            name,
+            path,
+            recipe,
+        });
+        op
     }
 }
+
+/// What the world hands a client.
+#[derive(Clone, Debug)]
+pub(crate) enum Input {
+    /// A scenario action naming this client. `reuse` is, for a `Connect` with `session_of`,
+    /// that client's session id and password as they are now.
+    Action {
+        kind: ActionKind,
+        reuse: Option<(SessionId, Password)>,
+    },
+    /// A message arrived on one of the client's connections.
+    Receive { conn: ConnId, msg: Msg },
+    /// The armed [`Timer::ClientWake`] came due.
+    Wake,
+    /// After a pause ended and the calls it held back were replayed: one more pass of the loop.
+    Resume,
+}
+
+impl Client {
+    /// The one entry point besides [`Client::client_unfreeze`]: an input in, effects out (in
+    /// `cx.out`).
+    pub(crate) fn handle(&mut self, cx: &mut Cx, input: Input) {
+        match input {
+            Input::Action { kind, reuse } => self.client_action(cx, kind, reuse),
+            Input::Receive { conn, msg } => self.client_receive(cx, conn, msg),
+            Input::Wake => {
+                self.wake_at_ms = None;
+                self.client_loop(cx);
+            }
+            Input::Resume => self.client_loop(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

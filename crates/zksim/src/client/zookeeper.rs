@@ -5,29 +5,27 @@
 
 use super::*;
 
-impl World {
-    pub(crate) fn client_action(&mut self, kind: ActionKind) {
-        let Some(name) = kind.client().map(str::to_string) else {
-            return;
-        };
-        let Some(c) = self.client_index(&name) else {
-            return;
-        };
-        if self.clients[c].frozen_until_ms.is_some() && !matches!(kind, ActionKind::Kill { .. }) {
+impl Client {
+    /// A scenario action for this client. `reuse` is what the world found for a `Connect`'s
+    /// `session_of` (that client's session id and password) when the action came.
+    pub(crate) fn client_action(
+        &mut self,
+        cx: &mut Cx,
+        kind: ActionKind,
+        reuse: Option<(SessionId, Password)>,
+    ) {
+        if self.frozen_until_ms.is_some() && !matches!(kind, ActionKind::Kill { .. }) {
             // The whole process is paused: its application threads act when it resumes.
-            self.clients[c].deferred.push(kind);
+            self.deferred.push(kind);
             return;
         }
         match kind {
             ActionKind::Connect {
-                session_of,
-                servers,
-                password,
-                ..
-            } => self.client_connect(c, session_of, servers, password),
-            ActionKind::Close { .. } => self.client_close(c),
-            ActionKind::Kill { .. } => self.client_kill(c),
-            ActionKind::Freeze { for_ms, .. } => self.client_freeze(c, for_ms),
+                servers, password, ..
+            } => self.client_connect(cx, reuse, servers, password),
+            ActionKind::Close { .. } => self.client_close(cx),
+            ActionKind::Kill { .. } => self.client_kill(cx),
+            ActionKind::Freeze { for_ms, .. } => self.client_freeze(cx, for_ms),
             ActionKind::Create {
                 path,
                 data,
@@ -35,7 +33,7 @@ impl World {
                 sequential,
                 ..
             } => self.issue_op(
-                c,
+                cx,
                 "create",
                 ClientRequest::Write(Op::Create {
                     path,
@@ -50,7 +48,7 @@ impl World {
                 version,
                 ..
             } => self.issue_op(
-                c,
+                cx,
                 "set_data",
                 ClientRequest::Write(Op::SetData {
                     path,
@@ -59,36 +57,34 @@ impl World {
                 }),
             ),
             ActionKind::Delete { path, version, .. } => self.issue_op(
-                c,
+                cx,
                 "delete",
                 ClientRequest::Write(Op::Delete { path, version }),
             ),
             ActionKind::Exists { path, .. } => {
-                self.issue_op(c, "exists", ClientRequest::Exists(path))
+                self.issue_op(cx, "exists", ClientRequest::Exists(path))
             }
             ActionKind::GetData { path, .. } => {
-                self.issue_op(c, "get_data", ClientRequest::GetData(path))
+                self.issue_op(cx, "get_data", ClientRequest::GetData(path))
             }
-            ActionKind::Sync { path, .. } => self.issue_op(c, "sync", ClientRequest::Sync(path)),
+            ActionKind::Sync { path, .. } => self.issue_op(cx, "sync", ClientRequest::Sync(path)),
             ActionKind::Multi { ops, .. } => {
                 let ops: Vec<Op> = ops.iter().map(multi_op).collect();
-                self.issue_op(c, "multi", ClientRequest::Multi(ops));
+                self.issue_op(cx, "multi", ClientRequest::Multi(ops));
             }
             ActionKind::Register {
                 path, data, style, ..
-            } => self.client_register(c, path, data, style),
+            } => self.client_register(cx, path, data, style),
             _ => {}
         }
     }
 
     /// A stop-the-world pause of the client's process (a GC pause): its sockets stay open.
-    fn client_freeze(&mut self, c: usize, for_ms: u64) {
-        let until = self.now_ms().saturating_add(for_ms);
-        self.clients[c].frozen_until_ms = Some(until);
-        self.schedule(until, Event::ClientUnfreeze { client: c });
-        let node = self.cnode(c);
-        self.log(
-            node,
+    fn client_freeze(&mut self, cx: &mut Cx, for_ms: u64) {
+        let until = cx.now_ms.saturating_add(for_ms);
+        self.frozen_until_ms = Some(until);
+        cx.out.arm(Timer::ClientUnfreeze, until);
+        cx.out.log(
             EventKind::Note,
             Level::Info,
             "JVM",
@@ -101,7 +97,7 @@ impl World {
     }
 
     /// The register recipe's first call (the answer decides the next, `continue_recipe`).
-    fn client_register(&mut self, c: usize, path: String, data: String, style: RegisterStyle) {
+    fn client_register(&mut self, cx: &mut Cx, path: String, data: String, style: RegisterStyle) {
         match style {
             RegisterStyle::ExistsThenSet => {
                 let recipe = Recipe::RegisterExists {
@@ -109,7 +105,7 @@ impl World {
                     data,
                 };
                 self.issue(
-                    c,
+                    cx,
                     "exists",
                     Some(path.clone()),
                     ClientRequest::Exists(path),
@@ -123,7 +119,7 @@ impl World {
                     data,
                 };
                 self.issue(
-                    c,
+                    cx,
                     "delete",
                     Some(path.clone()),
                     ClientRequest::Write(Op::Delete { path, version: -1 }),
@@ -137,76 +133,69 @@ impl World {
     /// `new ZooKeeper(connectString, sessionTimeout, watcher[, sessionId, passwd])`.
     pub(super) fn client_connect(
         &mut self,
-        c: usize,
-        session_of: Option<String>,
+        cx: &mut Cx,
+        reuse: Option<(SessionId, Password)>,
         servers: Option<Vec<u8>>,
         password: Option<Password>,
     ) {
         // Over 80 lines on purpose: `new ZooKeeper(...)` in Java's order: the handle, its host
         // provider, the session it resumes.
-        if self.clients[c].has_live_handle() {
+        if self.has_live_handle() {
             // One handle per client name: the old one is abandoned as if its process died.
-            self.client_kill(c);
+            self.client_kill(cx);
         }
-        let reuse = session_of
-            .and_then(|o| self.client_index(&o))
-            .map(|o| (self.clients[o].session_id, self.clients[o].passwd));
-        let seed = self.cfg.seed;
-        let handle_no = self.clients[c].handles + 1;
-        let now = self.now_ms();
-        let cl = &mut self.clients[c];
-        cl.handles = handle_no;
-        cl.killed = false;
-        cl.closing = false;
-        let mut hosts = servers.unwrap_or_else(|| cl.configured_servers.clone());
+        let seed = cx.seed;
+        let handle_no = self.handles + 1;
+        let now = cx.now_ms;
+        self.handles = handle_no;
+        self.killed = false;
+        self.closing = false;
+        let mut hosts = servers.unwrap_or_else(|| self.configured_servers.clone());
         // Collections.shuffle with the handle's own seeded stream.
-        let mut rng = Rng::for_entity(seed, &format!("{}/hosts/{handle_no}", cl.name));
+        let mut rng = Rng::for_entity(seed, &format!("{}/hosts/{handle_no}", self.name));
         for i in (1..hosts.len()).rev() {
             let j = rng.below(i as u64 + 1) as usize;
             hosts.swap(i, j);
         }
-        cl.hosts = hosts;
-        cl.current_index = -1;
-        cl.last_index = -1;
-        let t = cl.requested_timeout_ms;
-        cl.connect_timeout_ms = t / cl.hosts.len().max(1) as i32;
-        cl.read_timeout_ms = t * 2 / 3;
-        cl.expiration_timeout_ms = t * 4 / 3;
-        cl.negotiated_timeout_ms = 0;
-        cl.is_first_connect = true;
+        self.hosts = hosts;
+        self.current_index = -1;
+        self.last_index = -1;
+        let t = self.requested_timeout_ms;
+        self.connect_timeout_ms = t / self.hosts.len().max(1) as i32;
+        self.read_timeout_ms = t * 2 / 3;
+        self.expiration_timeout_ms = t * 4 / 3;
+        self.negotiated_timeout_ms = 0;
+        self.is_first_connect = true;
         // SendThread.run starts with updateLastSendAndHeard(): 3.9.3's expiry counts from here
         // until a server is heard.
-        cl.last_send_ms = now;
-        cl.last_heard_ms = now;
-        cl.last_zxid = 0;
-        cl.xid = 1;
-        cl.pending.clear();
-        cl.outgoing.clear();
-        cl.last_event = "Disconnected";
+        self.last_send_ms = now;
+        self.last_heard_ms = now;
+        self.last_zxid = 0;
+        self.xid = 1;
+        self.pending.clear();
+        self.outgoing.clear();
+        self.last_event = "Disconnected";
         match reuse {
             Some((id, pw)) => {
-                cl.session_id = id;
-                cl.passwd = password.unwrap_or(pw);
-                cl.seen_rw_server_before = true;
+                self.session_id = id;
+                self.passwd = password.unwrap_or(pw);
+                self.seen_rw_server_before = true;
             }
             None => {
-                cl.session_id = 0;
-                cl.passwd = [0; 16];
-                cl.seen_rw_server_before = false;
+                self.session_id = 0;
+                self.passwd = [0; 16];
+                self.seen_rw_server_before = false;
             }
         }
-        let cs: Vec<String> = cl
+        let cs: Vec<String> = self
             .hosts
             .iter()
             .map(|h| format!("127.0.0.1:{}", 2180 + *h as u32))
             .collect();
         let renew = reuse.map(|(id, _)| id);
-        cl.phase = Phase::NeedConnect;
-        let node = self.cnode(c);
-        let modern = self.cprofile(c).client_logs_3_6;
-        self.log(
-            node,
-            EventKind::Note,
+        self.phase = Phase::NeedConnect;
+        let modern = cx.profile.client_logs_3_6;
+        cx.out.log(EventKind::Note,
             Level::Info,
             "ZooKeeper",
             move || {
@@ -231,30 +220,26 @@ impl World {
                 None => "A new handle: ClientCnxn starts the SendThread in CONNECTING.".into(),
             },
         );
-        self.set_client_state(c, ClientState::Connecting);
-        self.client_loop(c);
+        self.set_client_state(cx, ClientState::Connecting);
+        self.client_loop(cx);
     }
 
-    pub(super) fn client_kill(&mut self, c: usize) {
-        if !self.clients[c].has_live_handle() {
+    pub(super) fn client_kill(&mut self, cx: &mut Cx) {
+        if !self.has_live_handle() {
             return;
         }
-        let node = self.cnode(c);
-        if let Some(conn) = self.clients[c].conn.take() {
-            self.close_conn(conn, &node);
+        if let Some(conn) = self.conn.take() {
+            cx.out.close(conn);
         }
-        let cl = &mut self.clients[c];
-        cl.killed = true;
-        cl.phase = Phase::Idle;
-        cl.frozen_until_ms = None;
-        cl.inbox.clear();
-        cl.wake_generation += 1;
-        cl.wake_at_ms = None;
-        cl.pending.clear();
-        cl.outgoing.clear();
-        self.log(
-            node,
-            EventKind::Note,
+        self.killed = true;
+        self.phase = Phase::Idle;
+        self.frozen_until_ms = None;
+        self.inbox.clear();
+        self.wake_at_ms = None;
+        cx.out.stop(Timer::ClientWake);
+        self.pending.clear();
+        self.outgoing.clear();
+        cx.out.log(EventKind::Note,
             Level::Info,
             "JVM",
             || "process killed".into(),
@@ -262,12 +247,12 @@ impl World {
         );
     }
 
-    pub(super) fn client_close(&mut self, c: usize) {
-        if !self.clients[c].has_live_handle() {
+    pub(super) fn client_close(&mut self, cx: &mut Cx) {
+        if !self.has_live_handle() {
             return;
         }
         self.issue(
-            c,
+            cx,
             "close",
             None,
             ClientRequest::CloseSession,
@@ -278,89 +263,61 @@ impl World {
 
     /// An application call with no recipe behind it; the op is recorded under its path (a
     /// multi under its first op's path).
-    pub(super) fn issue_op(&mut self, c: usize, op: &'static str, req: ClientRequest) {
+    pub(super) fn issue_op(&mut self, cx: &mut Cx, op: &'static str, req: ClientRequest) {
         let path = match &req {
             ClientRequest::Multi(ops) => ops.first().map(|o| o.path().to_string()),
             other => other.path().map(str::to_string),
         };
-        self.issue(c, op, path, req, None, None);
+        self.issue(cx, op, path, req, None, None);
     }
 
     /// `ClientCnxn.queuePacket`, or an immediate failure when the handle is not alive.
     pub(super) fn issue(
         &mut self,
-        c: usize,
+        cx: &mut Cx,
         op: &'static str,
         path: Option<String>,
         req: ClientRequest,
         recipe: Option<Recipe>,
         recipe_name: Option<&'static str>,
     ) {
-        let idx = self.new_op(c, op, path, recipe_name);
-        let cl = &self.clients[c];
-        if cl.handles == 0 || cl.killed {
+        let idx = cx.new_op(op, path, recipe_name);
+        if self.handles == 0 || self.killed {
             // No handle to call: the op is recorded as never answered.
             return;
         }
-        if !cl.state.is_alive() {
-            self.finish_op(c, idx, codes::SESSIONEXPIRED, Vec::new());
+        if !self.state.is_alive() {
+            self.finish_op(cx, idx, codes::SESSIONEXPIRED, Vec::new());
             return;
         }
-        if cl.closing {
+        if self.closing {
             // queuePacket after close(): conLossPacket, CONNECTIONLOSS while the state is alive.
-            self.finish_op(c, idx, codes::CONNECTIONLOSS, Vec::new());
+            self.finish_op(cx, idx, codes::CONNECTIONLOSS, Vec::new());
             return;
         }
         if matches!(req, ClientRequest::CloseSession) {
-            self.clients[c].closing = true;
+            self.closing = true;
         }
-        self.clients[c].outgoing.push_back(Packet {
+        self.outgoing.push_back(Packet {
             xid: 0,
             op: idx,
             req,
             recipe,
         });
-        if self.clients[c].phase == Phase::Connected {
-            self.flush_outgoing(c);
-            self.client_reschedule(c);
+        if self.phase == Phase::Connected {
+            self.flush_outgoing(cx);
+            self.client_reschedule(cx);
         }
     }
 
-    pub(super) fn finish_op(&mut self, c: usize, op: usize, code: Code, results: Vec<Code>) {
-        let now = self.now_ms();
-        let rec = &mut self.ops[op];
-        rec.done_ms = Some(now);
-        rec.code = Some(code);
-        rec.results = results;
-        let name = rec.op.to_string();
-        let path = rec.path.clone().unwrap_or_default();
-        let node = self.cnode(c);
-        self.emit(
-            node,
-            EventKind::OpDone {
-                op: name.clone(),
-                path: path.clone(),
-                code,
-            },
-            move |_| {
-                (
-                    None,
-                    if code == codes::OK {
-                        format!("{name} {path}: OK")
-                    } else {
-                        format!(
-                            "{name} {path}: KeeperErrorCode = {} ({code})",
-                            codes::message(code)
-                        )
-                    },
-                )
-            },
-        );
+    /// The call's answer: the world records it on op `op` and traces it.
+    pub(super) fn finish_op(&mut self, cx: &mut Cx, op: usize, code: Code, results: Vec<Code>) {
+        cx.out.push(Effect::OpFinished { op, code, results });
     }
 
-    pub(super) fn continue_recipe(&mut self, c: usize, recipe: Recipe, code: Code) {
+    pub(super) fn continue_recipe(&mut self, cx: &mut Cx, recipe: Recipe, code: Code) {
         match recipe {
-            Recipe::Close => self.client_disconnect(c),
+            Recipe::Close => self.client_disconnect(cx),
             Recipe::RegisterExists { path, data } => {
                 let req = if code == codes::OK {
                     ClientRequest::Write(Op::SetData {
@@ -383,7 +340,7 @@ impl World {
                 } else {
                     "create"
                 };
-                self.issue(c, name, Some(path), req, None, Some("register"));
+                self.issue(cx, name, Some(path), req, None, Some("register"));
             }
             Recipe::RegisterDelete { path, data } => {
                 if code != codes::OK && code != codes::NONODE {
@@ -395,28 +352,25 @@ impl World {
                     ephemeral: true,
                     sequential: false,
                 });
-                self.issue(c, "create", Some(path), req, None, Some("register"));
+                self.issue(cx, "create", Some(path), req, None, Some("register"));
             }
         }
     }
 
-    pub(crate) fn client_unfreeze(&mut self, c: usize) {
-        if self.clients[c].frozen_until_ms.take().is_none() {
-            return;
-        }
-        // The loop's timeout check runs before the waiting packets are read.
-        self.client_loop(c);
-        let inbox: Vec<(ConnId, Msg)> = self.clients[c].inbox.drain(..).collect();
+    /// The pause ends: the loop's timeout check runs before the waiting packets are read.
+    /// Returns the application calls the pause held back (None if the process was not paused):
+    /// the world hands them back as actions (it resolves the names they mention), then feeds
+    /// [`Input::Resume`] for the loop's next pass.
+    pub(crate) fn client_unfreeze(&mut self, cx: &mut Cx) -> Option<Vec<ActionKind>> {
+        self.frozen_until_ms.take()?;
+        self.client_loop(cx);
+        let inbox: Vec<(ConnId, Msg)> = self.inbox.drain(..).collect();
         for (conn, msg) in inbox {
-            if self.clients[c].conn == Some(conn) {
-                self.client_handle(c, msg);
+            if self.conn == Some(conn) {
+                self.client_handle(cx, msg);
             }
         }
-        let deferred: Vec<ActionKind> = std::mem::take(&mut self.clients[c].deferred);
-        for kind in deferred {
-            self.client_action(kind);
-        }
-        self.client_loop(c);
+        Some(std::mem::take(&mut self.deferred))
     }
 }
 
