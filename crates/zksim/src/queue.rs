@@ -102,21 +102,6 @@ impl<E> EventQueue<E> {
     pub fn len(&self) -> usize {
         self.len
     }
-
-    /// Whether an event still queued for `at_ms` satisfies `pred`. Cheap for the instant of the
-    /// last pop (the one a handler runs at): keys of that instant differ from `last` only in
-    /// their sequence number, the low 64 bits, so they all sit in buckets 0 to 64.
-    pub fn any_at(&self, at_ms: u64, mut pred: impl FnMut(&E) -> bool) -> bool {
-        let buckets = if (self.last >> 64) as u64 == at_ms {
-            &self.buckets[..=64]
-        } else {
-            &self.buckets[..]
-        };
-        buckets
-            .iter()
-            .flatten()
-            .any(|(k, e)| (k >> 64) as u64 == at_ms && pred(e))
-    }
 }
 
 #[cfg(test)]
@@ -156,26 +141,5 @@ mod tests {
             assert_eq!(q.pop(), Some((at, s)));
         }
         assert_eq!(q.pop(), None);
-    }
-
-    /// `any_at` sees exactly the events still queued for an instant, whichever bucket they sit
-    /// in: the live one of two timer entries due at the same instant is told apart by it.
-    #[test]
-    fn any_at_sees_what_is_left_of_an_instant() {
-        let mut q = EventQueue::default();
-        for (seq, at) in [(1, 10), (2, 10), (3, 11), (4, 10), (5, 1 << 40)] {
-            q.push(at, seq, seq);
-        }
-        assert!(q.any_at(10, |&e| e == 4));
-        assert_eq!(q.pop(), Some((10, 1)));
-        q.push(10, 6, 6);
-        assert!(q.any_at(10, |&e| e == 2) && q.any_at(10, |&e| e == 6));
-        assert!(!q.any_at(10, |&e| e == 1 || e == 3 || e == 5));
-        assert!(q.any_at(11, |&e| e == 3) && q.any_at(1 << 40, |&e| e == 5));
-        for _ in 0..3 {
-            q.pop();
-        }
-        assert!(!q.any_at(10, |_| true));
-        assert!(q.any_at(11, |&e| e == 3));
     }
 }

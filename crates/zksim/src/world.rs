@@ -47,9 +47,11 @@ pub(crate) enum Event {
     ClientUnfreeze {
         client: usize,
     },
+    /// `entry`: the queue sequence number it was pushed with (see `server/timer.rs`).
     ServerTimer {
         server: usize,
         timer: Timer,
+        entry: u64,
     },
     ElectionCheck,
     LearnerReadTimeout {
@@ -239,6 +241,11 @@ impl World {
         &self.cfg
     }
 
+    /// The sequence number the next `schedule` gives its entry.
+    pub(crate) fn seq_next(&self) -> u64 {
+        self.seq + 1
+    }
+
     pub(crate) fn schedule(&mut self, at_ms: u64, event: Event) {
         self.seq += 1;
         self.queue.push(at_ms.max(self.now_ms), self.seq, event);
@@ -403,12 +410,14 @@ impl World {
             Event::Deliver(id) => self.deliver(id),
             Event::ClientWake { client, entry } => self.client_wake(client, entry),
             Event::ClientUnfreeze { client } => self.client_unfreeze(client),
-            Event::ServerTimer { server, timer } => {
-                // Live if the server holds that deadline now and no later entry for it waits
-                // at this instant (server/timer.rs); otherwise stale.
-                if self.servers[server].deadline_ms(timer) == Some(self.now_ms)
-                    && !self.queue.any_at(self.now_ms, |e| *e == event)
-                {
+            Event::ServerTimer {
+                server,
+                timer,
+                entry,
+            } => {
+                // Live if the server holds that deadline now and this is the entry that armed
+                // it (server/timer.rs); otherwise stale.
+                if self.servers[server].timer_is_live(timer, self.now_ms, entry) {
                     self.server_timer(server, timer);
                 }
             }

@@ -283,6 +283,9 @@ pub struct Server {
     /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
     pub(crate) net_rng: Rng,
+    /// Per [`Timer`] kind, the queue entry its last arming pushed (0: never armed). Kept here,
+    /// not in the roles: an entry is only live while its owner also holds the deadline.
+    pub(crate) timer_entries: [u64; 3],
 }
 
 impl Server {
@@ -303,6 +306,7 @@ impl Server {
             cnxns: BTreeMap::new(),
             zxid_counter: 0,
             logged: BTreeMap::new(),
+            timer_entries: [0; 3],
             net_rng: Rng::for_entity(cfg.seed, &format!("s{}", spec.id)),
         }
     }

@@ -15,13 +15,15 @@
 //! ```text
 //!   entry (server, timer) due at t ──▶ does the current state hold a deadline of that kind at t?
 //!        no  ─▶ stale: its owner is gone or re-armed it for another instant
-//!        yes ─▶ is another entry of (server, timer) still queued for t?
-//!               yes ─▶ stale: that later one is the live one (an old role's entry and a new
+//!        yes ─▶ is it the entry the last arming of (server, timer) queued?
+//!               no  ─▶ stale: a later one is the live one (an old role's entry and a new
 //!                      role's at the same instant; re-arming queues after what it replaces)
-//!               no  ─▶ the timer fires
+//!               yes ─▶ the timer fires
 //! ```
 //!
-//! That is the whole rule: no counter tells entries apart, only deadlines and the queue.
+//! An entry is named by its queue sequence number, which the server keeps per timer kind
+//! (`Server::timer_entries`); nothing is counted, and the owner's deadline still decides
+//! whether the timer exists at all.
 
 use super::*;
 
@@ -46,6 +48,13 @@ impl Server {
             Timer::TrackerWake => self.tracker().and_then(|t| t.expirer_wake_at_ms()),
         }
     }
+
+    /// Whether a `ServerTimer` entry due `now_ms` fires: its owner still holds that deadline,
+    /// and it is the entry the last arming of that timer queued (one compare, where looking
+    /// for a later entry of the same instant in the queue cost a scan per timer).
+    pub(crate) fn timer_is_live(&self, timer: Timer, now_ms: u64, entry: u64) -> bool {
+        self.deadline_ms(timer) == Some(now_ms) && self.timer_entries[timer as usize] == entry
+    }
 }
 
 impl World {
@@ -60,7 +69,16 @@ impl World {
             Timer::TrackerWake => srv.tracker_mut().map(|t| t.set_expirer_wake_at_ms(at_ms)),
         };
         if armed.is_some() {
-            self.schedule(at_ms, Event::ServerTimer { server: s, timer });
+            let entry = self.seq_next();
+            self.schedule(
+                at_ms,
+                Event::ServerTimer {
+                    server: s,
+                    timer,
+                    entry,
+                },
+            );
+            self.servers[s].timer_entries[timer as usize] = entry;
         }
     }
 

@@ -118,7 +118,7 @@ impl World {
                 timer: Timer::ClientWake,
                 at_ms,
             } => {
-                let entry = self.seq + 1;
+                let entry = self.seq_next();
                 self.schedule(at_ms, Event::ClientWake { client: c, entry });
                 self.client_wake_entries[c] = Some(entry);
             }
