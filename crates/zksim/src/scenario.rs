@@ -7,14 +7,22 @@
 //! reaches the simulator, and it trusts nothing that comes through it.
 //!
 //! ```text
-//!   text ──► strict JSON parse ──► field-by-field read ──► Scenario ──► World
-//!            (depth ≤ 128,          (path of every error,     (every default
-//!             no duplicate keys)     limits, cross-refs)        resolved)
-//!                                     │ each action: its shape here, then
+//!   text ──► strict JSON parse ──► serde, field by field ──► Scenario ──► World
+//!            (depth ≤ 128,          (derived Deserialize over     (every default
+//!             no duplicate keys)     de::ValueDe: every error's    resolved)
+//!                                    path; then each field's rule)
+//!                                     │ each action: its shape (serde), then
 //!                                     ▼ the one validator (check.rs)
 //!   ActionKind (World::apply) ──► Scenario::check_actions ──┘
-//!   Scenario ──► to_json / to_json_pretty ──► canonical text (from_json gives it back)
+//!   Scenario (built in code) ──► Scenario::validate: the same rules, on the typed values
+//!   Scenario ──► to_json (derived Serialize) / to_json_pretty ──► canonical text
 //! ```
+//!
+//! The format's enumerations are written once: [`ActionKind`] and [`MultiOp`] come out of one
+//! macro (`tagged_enum!`) that gives each its variants' names (`ActionKind::NAMES`, `name()`),
+//! its `Serialize` and its `Deserialize`; [`RegisterStyle::NAMES`] and
+//! [`Version::ALL`](crate::profile::Version::ALL) are the others. Every other list of names
+//! (the reader's "expected one of", the page's palette) reads these.
 //!
 //! # Scenario format, version 1
 //!
@@ -81,7 +89,8 @@
 //! * Actions are in time order, none after `until_ms`.
 //!
 //! The first error found is returned, in a fixed order (top-level fields in the order above,
-//! then each list in order), as `path: message`, e.g.
+//! then each list in order; within one object, the shapes of its fields in sorted key order,
+//! then its rules in the order of its fields), as `path: message`, e.g.
 //! `actions[3].client: no client named "app-9"`.
 //!
 //! # Canonical form
@@ -529,7 +538,10 @@ pub enum RegisterStyle {
 
 impl RegisterStyle {
     /// Every style, in the order of [`RegisterStyle::NAMES`].
-    pub const ALL: [RegisterStyle; 2] = [RegisterStyle::ExistsThenSet, RegisterStyle::DeleteThenCreate];
+    pub const ALL: [RegisterStyle; 2] = [
+        RegisterStyle::ExistsThenSet,
+        RegisterStyle::DeleteThenCreate,
+    ];
     /// Every style's name, as the format writes it.
     pub const NAMES: &'static [&'static str] = &["exists-then-set", "delete-then-create"];
 

@@ -1,9 +1,13 @@
-//! The one validator of actions: every rule an action must keep beyond its JSON shape.
+//! The one validator: every rule a scenario must keep beyond its JSON shape, its actions' above
+//! all.
 //!
-//! A file, a link and the browser's palette all end here. The reader turns an action's JSON
-//! into an [`ActionKind`] (types only: a string where a string goes, an integer that fits) and
-//! hands it to [`Ctx::check_action`]; [`Scenario::check_actions`] hands it the typed actions of
-//! a scenario built in code (`World::apply`), with no JSON in between. Either way an action is
+//! A file, a link, a scenario built in code ([`Scenario::validate`]) and the browser's palette
+//! (`World::apply`, through [`Scenario::check_actions`]) all end here. The reader turns an
+//! action's JSON into an [`ActionKind`] (types only: a string where a string goes, an integer
+//! that fits) and hands it to [`Ctx::check_action`]; [`Scenario::check_actions`] hands it the
+//! typed actions of a scenario built in code, with no JSON in between. The scenario's other
+//! rules (names, counts, clocks, timeouts) are functions here too, which the reader calls field
+//! by field and [`Scenario::validate`] calls in the same order. Either way an action is
 //! judged by the same rules, with the same messages and the same field paths:
 //!
 //! ```text
@@ -519,7 +523,12 @@ pub(super) fn check_server(
     }
     first_at[usize::from(s.id)] = Some(i);
     let offset = at("clock_offset_ms");
-    in_range(s.clock_offset_ms, -CLOCK_ABS_MAX_MS, CLOCK_ABS_MAX_MS, &offset)?;
+    in_range(
+        s.clock_offset_ms,
+        -CLOCK_ABS_MAX_MS,
+        CLOCK_ABS_MAX_MS,
+        &offset,
+    )?;
     let wall = i128::from(epoch_ms) + i128::from(s.clock_offset_ms);
     if wall.abs() > i128::from(CLOCK_ABS_MAX_MS) {
         return err(
@@ -527,7 +536,12 @@ pub(super) fn check_server(
             format!("puts this server's wall clock at {wall} ms, beyond ±{CLOCK_ABS_MAX_MS}"),
         );
     }
-    in_range(s.uptime_ms, -CLOCK_ABS_MAX_MS, CLOCK_ABS_MAX_MS, &at("uptime_ms"))?;
+    in_range(
+        s.uptime_ms,
+        -CLOCK_ABS_MAX_MS,
+        CLOCK_ABS_MAX_MS,
+        &at("uptime_ms"),
+    )?;
     if let Some(start) = s.start_ms {
         in_range(start, 0, limits.until_ms_max, &at("start_ms"))?;
     }
@@ -608,10 +622,17 @@ impl Scenario {
         in_range(min_ms, 1, SESSION_TIMEOUT_MS_MAX, "min_session_timeout_ms")?;
         in_range(max_ms, 1, SESSION_TIMEOUT_MS_MAX, "max_session_timeout_ms")?;
         // As the JSON would say it: a maximum at its default is left out of the text.
-        let max_given =
-            max_ms != self.tick_ms.saturating_mul(defaults::MAX_SESSION_TIMEOUT_TICKS);
+        let max_given = max_ms
+            != self
+                .tick_ms
+                .saturating_mul(defaults::MAX_SESSION_TIMEOUT_TICKS);
         check_session_timeouts(min_ms, max_ms, max_given)?;
-        in_range(self.epoch_ms, -CLOCK_ABS_MAX_MS, CLOCK_ABS_MAX_MS, "epoch_ms")?;
+        in_range(
+            self.epoch_ms,
+            -CLOCK_ABS_MAX_MS,
+            CLOCK_ABS_MAX_MS,
+            "epoch_ms",
+        )?;
         check_latency(self.latency_ms)?;
         in_range(self.init_limit, 1, TICK_LIMIT_MAX, "init_limit")?;
         in_range(self.sync_limit, 1, TICK_LIMIT_MAX, "sync_limit")?;
@@ -637,7 +658,12 @@ impl Scenario {
         self.check_timeline_in(ctx, limits)?;
         check_count(self.narration.len(), ListLimit::Narration, limits)?;
         for (i, entry) in self.narration.iter().enumerate() {
-            check_narration(entry, i.checked_sub(1).map(|p| &self.narration[p]), i, self.until_ms)?;
+            check_narration(
+                entry,
+                i.checked_sub(1).map(|p| &self.narration[p]),
+                i,
+                self.until_ms,
+            )?;
         }
         Ok(())
     }

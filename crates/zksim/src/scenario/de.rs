@@ -185,7 +185,9 @@ impl<'de> Deserializer<'de> for ValueDe<'de, '_> {
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.v {
-            Value::Bool(b) => visitor.visit_bool(*b).map_err(|e: DeError| e.at(&self.path)),
+            Value::Bool(b) => visitor
+                .visit_bool(*b)
+                .map_err(|e: DeError| e.at(&self.path)),
             other => Err(DeError::expected(&self.path, &"true or false", other)),
         }
     }
@@ -200,7 +202,9 @@ impl<'de> Deserializer<'de> for ValueDe<'de, '_> {
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.v {
-            Value::String(s) => visitor.visit_borrowed_str(s).map_err(|e: DeError| e.at(&self.path)),
+            Value::String(s) => visitor
+                .visit_borrowed_str(s)
+                .map_err(|e: DeError| e.at(&self.path)),
             other => Err(DeError::expected(&self.path, &visitor, other)),
         }
     }
@@ -269,7 +273,11 @@ impl<'de> Deserializer<'de> for ValueDe<'de, '_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         let Value::Object(map) = self.v else {
-            let message = format!("{} is a JSON object, got {}", &visitor as &dyn Expected, show(self.v));
+            let message = format!(
+                "{} is a JSON object, got {}",
+                &visitor as &dyn Expected,
+                show(self.v)
+            );
             return Err(DeError::custom(message).at(&self.path));
         };
         let tag_path = join(&self.path, tag);
@@ -291,7 +299,11 @@ impl<'de> Deserializer<'de> for ValueDe<'de, '_> {
             );
             return Err(DeError::custom(message).at(&tag_path));
         };
-        let context = if tag == "op" { format!("a multi {name}") } else { name.to_string() };
+        let context = if tag == "op" {
+            format!("a multi {name}")
+        } else {
+            name.to_string()
+        };
         let taken: Vec<&str> = self.taken.iter().copied().chain([tag]).collect();
         let fields = ValueDe {
             v: self.v,
@@ -434,7 +446,9 @@ impl<'de> MapAccess<'de> for Fields<'de, '_> {
 /// An integer of type `T` in `MIN..=MAX`, written as an integer.
 pub(super) struct Int<T, const MIN: i128, const MAX: i128>(pub(super) T);
 
-impl<'de, T: TryFrom<i128>, const MIN: i128, const MAX: i128> Deserialize<'de> for Int<T, MIN, MAX> {
+impl<'de, T: TryFrom<i128>, const MIN: i128, const MAX: i128> Deserialize<'de>
+    for Int<T, MIN, MAX>
+{
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<T, const MIN: i128, const MAX: i128>(std::marker::PhantomData<T>);
         impl<T: TryFrom<i128>, const MIN: i128, const MAX: i128> V<T, MIN, MAX> {
@@ -599,9 +613,9 @@ pub(super) fn password<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 16
     impl<'de> Deserialize<'de> for Password {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             from_str(d, "a string", |hex| {
-                parse_password(hex).map(Password).ok_or_else(|| {
-                    format!("expected 32 hex digits (16 bytes), got {}", quote(hex))
-                })
+                parse_password(hex)
+                    .map(Password)
+                    .ok_or_else(|| format!("expected 32 hex digits (16 bytes), got {}", quote(hex)))
             })
         }
     }

@@ -222,7 +222,6 @@ pub(super) fn check_default_until(until_ms: u64, limits: &Limits) -> R<()> {
     Ok(())
 }
 
-
 /// The top-level object's fields; `null` counts as absent.
 struct Top<'v> {
     map: &'v Map<String, Value>,
@@ -247,8 +246,7 @@ impl<'v> Top<'v> {
     }
 
     fn required_items(&self, key: &str) -> R<&'v [Value]> {
-        self.items(key)?
-            .map_or_else(|| err(key, "required"), Ok)
+        self.items(key)?.map_or_else(|| err(key, "required"), Ok)
     }
 }
 
@@ -293,7 +291,9 @@ impl Reader<'_> {
         check_description(description.as_deref())?;
         let version = match top.get("version") {
             None => defaults::VERSION,
-            Some(v) => super::de::version(ValueDe::new(v, "version")).map_err(ScenarioError::from)?,
+            Some(v) => {
+                super::de::version(ValueDe::new(v, "version")).map_err(ScenarioError::from)?
+            }
         };
         let seed = top
             .read::<Int<u64, 0, { u64::MAX as i128 }>>("seed")?
@@ -327,7 +327,9 @@ impl Reader<'_> {
             }
             Some(_) => {
                 type Latency = Int<u64, 0, { LATENCY_MS_MAX as i128 }>;
-                let [lo, hi] = top.read::<[Latency; 2]>("latency_ms")?.unwrap_or([Int(1), Int(1)]);
+                let [lo, hi] = top
+                    .read::<[Latency; 2]>("latency_ms")?
+                    .unwrap_or([Int(1), Int(1)]);
                 check_latency((lo.0, hi.0))?;
                 (lo.0, hi.0)
             }

@@ -111,7 +111,11 @@ fn everything_reads_and_round_trips() {
         }
     );
     let names: std::collections::BTreeSet<&str> = s.actions.iter().map(|a| a.kind.name()).collect();
-    assert_eq!(names.len(), ActionKind::NAMES.len(), "every action kind is exercised");
+    assert_eq!(
+        names.len(),
+        ActionKind::NAMES.len(),
+        "every action kind is exercised"
+    );
 
     let compact = s.to_json();
     let pretty = s.to_json_pretty();
