@@ -499,6 +499,7 @@ impl<'de> Deserialize<'de> for Ms {
         d.deserialize_u64(V)
     }
 }
+
 /// A wall-clock offset in ms, within [`CLOCK_ABS_MAX_MS`].
 pub(super) type ClockMs = Int<i64, { -CLOCK_ABS_MAX_MS as i128 }, { CLOCK_ABS_MAX_MS as i128 }>;
 /// A znode version: -1 (any) or one a node can have.
