@@ -4,7 +4,8 @@
 
 use zksim::scenario::{ActionKind, Endpoint, MultiOp, RegisterStyle};
 
-/// The acts the palette offers, with their labels.
+/// The acts the palette offers, with their labels: each named by its `do` (one of
+/// [`ActionKind::NAMES`]), but for `move`, a `connect` with another client's session.
 pub const ACTS: &[(&str, &str)] = &[
     ("start_server", "Start server"),
     ("crash_server", "Crash server"),

@@ -8,7 +8,7 @@ use web_sys::{Element, Event, EventInit, HtmlSelectElement};
 use zksim::scenario::ActionKind;
 use zksim::world::World;
 use zksim_web::App;
-use zksim_web::acts::{PaletteForm, parse_ops};
+use zksim_web::acts::{ACTS, PaletteForm, parse_ops};
 use zksim_web::fmt::{date, uptime};
 use zksim_web::state::{Engine, Selection};
 
@@ -147,6 +147,26 @@ fn palette_forms_become_actions_or_say_what_is_wrong() {
         3
     );
     assert!(parse_ops("rename /a /b").is_err());
+}
+
+/// The palette names its acts by the format's own names (`ActionKind::NAMES`), "move" (a
+/// `connect` with `session_of`) aside, and each builds the action it names.
+#[wasm_bindgen_test]
+fn every_palette_act_is_a_format_action() {
+    for (act, _) in ACTS {
+        let form = PaletteForm {
+            act: act.to_string(),
+            server: "1".into(),
+            client: "app-1".into(),
+            other: "app-2".into(),
+            side_b: "s2".into(),
+            ..PaletteForm::default()
+        };
+        let kind = form.build().unwrap();
+        let expected = if *act == "move" { "connect" } else { act };
+        assert_eq!(kind.name(), expected);
+        assert!(ActionKind::NAMES.contains(&kind.name()), "{act}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -7,14 +7,22 @@
 //! reaches the simulator, and it trusts nothing that comes through it.
 //!
 //! ```text
-//!   text ──► strict JSON parse ──► field-by-field read ──► Scenario ──► World
-//!            (depth ≤ 128,          (path of every error,     (every default
-//!             no duplicate keys)     limits, cross-refs)        resolved)
-//!                                     │ each action: its shape here, then
+//!   text ──► strict JSON parse ──► serde, field by field ──► Scenario ──► World
+//!            (depth ≤ 128,          (derived Deserialize over     (every default
+//!             no duplicate keys)     de::ValueDe: every error's    resolved)
+//!                                    path; then each field's rule)
+//!                                     │ each action: its shape (serde), then
 //!                                     ▼ the one validator (check.rs)
 //!   ActionKind (World::apply) ──► Scenario::check_actions ──┘
-//!   Scenario ──► to_json / to_json_pretty ──► canonical text (from_json gives it back)
+//!   Scenario (built in code) ──► Scenario::validate: the same rules, on the typed values
+//!   Scenario ──► to_json (derived Serialize) / to_json_pretty ──► canonical text
 //! ```
+//!
+//! The format's enumerations are written once: [`ActionKind`] and [`MultiOp`] come out of one
+//! macro (`tagged_enum!`) that gives each its variants' names (`ActionKind::NAMES`, `name()`),
+//! its `Serialize` and its `Deserialize`; [`RegisterStyle::NAMES`] and
+//! [`Version::ALL`](crate::profile::Version::ALL) are the others. Every other list of names
+//! (the reader's "expected one of", the page's palette) reads these.
 //!
 //! # Scenario format, version 1
 //!
@@ -81,7 +89,8 @@
 //! * Actions are in time order, none after `until_ms`.
 //!
 //! The first error found is returned, in a fixed order (top-level fields in the order above,
-//! then each list in order), as `path: message`, e.g.
+//! then each list in order; within one object, the shapes of its fields in sorted key order,
+//! then its rules in the order of its fields), as `path: message`, e.g.
 //! `actions[3].client: no client named "app-9"`.
 //!
 //! # Canonical form
@@ -93,18 +102,19 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::profile::Version;
 
 mod check;
+mod de;
 mod read;
 mod rules;
 #[cfg(test)]
 mod tests;
 mod write;
 
-use check::multi_ops_count;
+use check::*;
 use read::*;
 use rules::*;
 use write::*;
@@ -152,45 +162,68 @@ pub struct Scenario {
 }
 
 /// One server of the ensemble.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "a server")]
 pub struct ServerSpec {
     /// `myid`, 1..=255 (it becomes the high byte of the session IDs this server mints).
+    #[serde(deserialize_with = "de::int::<_, u8, 1, 255>")]
     pub id: u8,
     /// Added to `epoch_ms` for this server's wall clock, in ms (a server whose clock is off).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero",
+        deserialize_with = "de::clock_ms"
+    )]
     pub clock_offset_ms: i64,
     /// This server's elapsed clock (`System.nanoTime() / 1e6`, roughly its uptime) at virtual
     /// time 0, in ms.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero",
+        deserialize_with = "de::clock_ms"
+    )]
     pub uptime_ms: i64,
     /// When the server starts, in virtual ms; `None`: only a `start_server` action starts it.
     /// A time after `until_ms` is allowed: the server just never starts in that run.
-    #[serde(skip_serializing_if = "is_default_start")]
+    #[serde(
+        default = "de::default_start_ms",
+        skip_serializing_if = "is_default_start",
+        deserialize_with = "de::start_ms"
+    )]
     pub start_ms: Option<u64>,
 }
 
 /// One client process.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "a client")]
 pub struct ClientSpec {
     /// The process's name: unique, 1..=64 bytes of `A-Za-z0-9-_.:`, never `s<digits>`.
     pub name: String,
     /// The connect string, as myids, in the order written (the host provider shuffles it).
+    #[serde(deserialize_with = "de::server_ids")]
     pub servers: Vec<u8>,
     /// The session timeout the client asks for, in ms (the server negotiates it into
     /// `[min_session_timeout_ms, max_session_timeout_ms]`; 0 is a legal request and gets the
     /// minimum, as REAL-ZOOKEEPER.md measured).
+    #[serde(deserialize_with = "de::session_timeout_ms")]
     pub session_timeout_ms: u64,
     /// The client's own release (second-round contract): its client-side rules (pings, the
     /// catch block and its log lines, close, events, 3.9.3's expiry) follow this profile; the
     /// servers follow the scenario's. None: the scenario's version.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_version"
+    )]
     pub version: Option<Version>,
 }
 
 /// A key moment for the gallery: a caption shown when the run reaches `at_ms`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(expecting = "a narration entry")]
 pub struct Narration {
     /// When, in virtual ms.
+    #[serde(deserialize_with = "de::ms")]
     pub at_ms: u64,
     /// What to say (markdown), at most [`NARRATION_TEXT_BYTES_MAX`] bytes.
     pub text: String,
@@ -207,81 +240,175 @@ pub struct Action {
     pub kind: ActionKind,
 }
 
+/// An enum of the format whose variant is named by a tag field (`do`, `op`), written once: the
+/// variants with their names and fields give the enum (with `Serialize`), its `NAMES` in the
+/// format's order, `name()`, and a `Deserialize` that reads the tag, then the variant's fields
+/// with the attributes written on them (each variant's fields become a derived struct).
+macro_rules! tagged_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $Enum:ident, tag $tag:literal, expecting $what:literal {
+            $(
+                $(#[$vmeta:meta])*
+                $name:literal => $Variant:ident {
+                    $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
+                }
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Serialize)]
+        #[serde(tag = $tag)]
+        pub enum $Enum {
+            $(
+                $(#[$vmeta])*
+                #[serde(rename = $name)]
+                $Variant { $( $(#[$fmeta])* $field: $ty ),* }
+            ),*
+        }
+
+        impl $Enum {
+            /// Every name the tag takes, in the format's order.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The tag's value.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $( $Enum::$Variant { .. } => $name ),*
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $Enum {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = $Enum;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_enum<A: serde::de::EnumAccess<'de>>(
+                        self,
+                        data: A,
+                    ) -> Result<$Enum, A::Error> {
+                        use serde::de::VariantAccess;
+                        let (name, fields) = data.variant::<&str>()?;
+                        $(
+                            if name == $name {
+                                #[derive(Deserialize)]
+                                struct Fields { $( $(#[$fmeta])* $field: $ty ),* }
+                                let f = fields.newtype_variant::<Fields>()?;
+                                return Ok($Enum::$Variant { $( $field: f.$field ),* });
+                            }
+                        )*
+                        Err(serde::de::Error::unknown_variant(name, $Enum::NAMES))
+                    }
+                }
+                d.deserialize_enum($tag, $Enum::NAMES, V)
+            }
+        }
+    };
+}
+
+tagged_enum! {
 /// What an action does (the `do` field). Every `client` names a [`ClientSpec`], every `server`
 /// a [`ServerSpec`] id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "do", rename_all = "snake_case")]
-pub enum ActionKind {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActionKind, tag "do", expecting "an action" {
     /// `start_server {server}`: the server starts (again: a restart keeps its data).
-    StartServer { server: u8 },
+    "start_server" => StartServer {
+        #[serde(deserialize_with = "de::server_id")]
+        server: u8,
+    },
     /// `crash_server {server}`: the server process dies; its connections reset.
-    CrashServer { server: u8 },
+    "crash_server" => CrashServer {
+        #[serde(deserialize_with = "de::server_id")]
+        server: u8,
+    },
     /// `connect {client, session_of?, servers?}`: a new ZooKeeper handle. With `session_of`,
     /// it reuses that client's current session id and password (the renew constructor), which
     /// is how a session is moved. `servers` replaces the client's connect string for this handle.
-    Connect {
+    "connect" => Connect {
         client: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         session_of: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "de::opt_server_ids"
+        )]
         servers: Option<Vec<u8>>,
         /// Extension: the 16-byte password to send (32 hex digits in JSON) instead of the one
         /// the handle would use, to see a wrong password refused like an expired session.
         #[serde(
+            default,
             skip_serializing_if = "Option::is_none",
-            serialize_with = "password_hex"
+            serialize_with = "password_hex",
+            deserialize_with = "de::password"
         )]
         password: Option<[u8; 16]>,
     },
     /// `close {client}`: graceful close of the session.
-    Close { client: String },
+    "close" => Close { client: String },
     /// `kill {client}`: the process dies: its sockets close, its session is left to expire.
-    Kill { client: String },
+    "kill" => Kill { client: String },
     /// `freeze {client, for_ms}`: the process stops for `for_ms` (a GC pause): no reads, no
     /// writes, sockets stay open.
-    Freeze { client: String, for_ms: u64 },
+    "freeze" => Freeze {
+        client: String,
+        #[serde(deserialize_with = "de::ms")]
+        for_ms: u64,
+    },
     /// `create {client, path, data?, ephemeral?, sequential?}`.
-    Create {
+    "create" => Create {
         client: String,
         path: String,
-        #[serde(skip_serializing_if = "str::is_empty")]
+        #[serde(default, skip_serializing_if = "str::is_empty", deserialize_with = "de::or_default")]
         data: String,
-        #[serde(skip_serializing_if = "is_false")]
+        #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::or_default")]
         ephemeral: bool,
-        #[serde(skip_serializing_if = "is_false")]
+        #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::or_default")]
         sequential: bool,
     },
     /// `set_data {client, path, data?, version?}`; `version` -1 (the default) matches any.
-    SetData {
+    "set_data" => SetData {
         client: String,
         path: String,
-        #[serde(skip_serializing_if = "str::is_empty")]
+        #[serde(default, skip_serializing_if = "str::is_empty", deserialize_with = "de::or_default")]
         data: String,
-        #[serde(skip_serializing_if = "is_any_version")]
+        #[serde(
+            default = "de::any_version",
+            skip_serializing_if = "is_any_version",
+            deserialize_with = "de::znode_version"
+        )]
         version: i32,
     },
     /// `delete {client, path, version?}`; `version` -1 (the default) matches any.
-    Delete {
+    "delete" => Delete {
         client: String,
         path: String,
-        #[serde(skip_serializing_if = "is_any_version")]
+        #[serde(
+            default = "de::any_version",
+            skip_serializing_if = "is_any_version",
+            deserialize_with = "de::znode_version"
+        )]
         version: i32,
     },
     /// `exists {client, path}`.
-    Exists { client: String, path: String },
+    "exists" => Exists { client: String, path: String },
     /// `get_data {client, path}`.
-    GetData { client: String, path: String },
+    "get_data" => GetData { client: String, path: String },
     /// Extension `sync {client, path}`: `ZooKeeper.sync`, which a follower forwards to the
     /// leader and always answers OK (spec 6.3, ZOOKEEPER-915).
-    Sync { client: String, path: String },
+    "sync" => Sync { client: String, path: String },
     /// `multi {client, ops}`: one transaction of several ops.
-    Multi { client: String, ops: Vec<MultiOp> },
+    "multi" => Multi { client: String, ops: Vec<MultiOp> },
     /// `register {client, path, data?, style}`: the service-registration recipe on an ephemeral
     /// node: `exists`, then `create` (ephemeral) or `set_data`; or `delete`, then `create`.
-    Register {
+    "register" => Register {
         client: String,
         path: String,
-        #[serde(skip_serializing_if = "str::is_empty")]
+        #[serde(default, skip_serializing_if = "str::is_empty", deserialize_with = "de::or_default")]
         data: String,
         style: RegisterStyle,
     },
@@ -289,95 +416,115 @@ pub enum ActionKind {
     /// of `b` stop getting through; with `one_way`, only those from `a` to `b`. Like TCP, the
     /// network does not lose them: they wait and arrive, in order, after the heal (by then
     /// ZooKeeper's own timeouts have usually closed the connection).
-    Partition {
+    "partition" => Partition {
         a: Vec<Endpoint>,
         b: Vec<Endpoint>,
-        #[serde(skip_serializing_if = "is_false")]
+        #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::or_default")]
         one_way: bool,
     },
     /// `heal {a?, b?}`: ends the partitions between every endpoint of `a` and every endpoint of
     /// `b`, both ways; a side left out means every endpoint (no sides: heal all).
-    Heal {
+    "heal" => Heal {
         #[serde(skip_serializing_if = "Option::is_none")]
         a: Option<Vec<Endpoint>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         b: Option<Vec<Endpoint>>,
     },
     /// `clock_jump {server, by_ms}`: the server's wall clock jumps (its elapsed clock does not).
-    ClockJump { server: u8, by_ms: i64 },
+    "clock_jump" => ClockJump {
+        #[serde(deserialize_with = "de::server_id")]
+        server: u8,
+        #[serde(deserialize_with = "de::clock_by_ms")]
+        by_ms: i64,
+    },
     /// Extension `hold {from, to, kind?, count?}`: from now on, messages from `from` to `to` (of
     /// message kind `kind`, or of any kind) wait in the network, neither delivered nor lost,
     /// until a `release`; with `count`, only the next `count` of them.
-    Hold {
+    "hold" => Hold {
         from: Endpoint,
         to: Endpoint,
         #[serde(skip_serializing_if = "Option::is_none")]
         kind: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::count")]
         count: Option<u32>,
     },
     /// Extension `release {from?, to?}`: the hold, drop and delay rules between `from` and `to`
     /// (a side left out: every endpoint) end, and their held messages go on, in the order they
     /// were sent.
-    Release {
+    "release" => Release {
         #[serde(skip_serializing_if = "Option::is_none")]
         from: Option<Endpoint>,
         #[serde(skip_serializing_if = "Option::is_none")]
         to: Option<Endpoint>,
     },
     /// Extension `drop {from, to, kind?, count?}`: matching messages are lost.
-    Drop {
+    "drop" => Drop {
         from: Endpoint,
         to: Endpoint,
         #[serde(skip_serializing_if = "Option::is_none")]
         kind: Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::count")]
         count: Option<u32>,
     },
     /// Extension `delay {from, to, kind?, by_ms, count?}`: matching messages take `by_ms` longer.
-    Delay {
+    "delay" => Delay {
         from: Endpoint,
         to: Endpoint,
         #[serde(skip_serializing_if = "Option::is_none")]
         kind: Option<String>,
+        #[serde(deserialize_with = "de::ms")]
         by_ms: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::count")]
         count: Option<u32>,
     },
 }
+}
 
+tagged_enum! {
 /// One op of a `multi` (`{"op": "create" | "set_data" | "delete" | "check", ...}`), with the
 /// fields and defaults of the action of the same name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum MultiOp {
-    Create {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MultiOp, tag "op", expecting "a multi op" {
+    "create" => Create {
         path: String,
-        #[serde(skip_serializing_if = "str::is_empty")]
+        #[serde(default, skip_serializing_if = "str::is_empty", deserialize_with = "de::or_default")]
         data: String,
-        #[serde(skip_serializing_if = "is_false")]
+        #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::or_default")]
         ephemeral: bool,
-        #[serde(skip_serializing_if = "is_false")]
+        #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::or_default")]
         sequential: bool,
     },
-    SetData {
+    "set_data" => SetData {
         path: String,
-        #[serde(skip_serializing_if = "str::is_empty")]
+        #[serde(default, skip_serializing_if = "str::is_empty", deserialize_with = "de::or_default")]
         data: String,
-        #[serde(skip_serializing_if = "is_any_version")]
+        #[serde(
+            default = "de::any_version",
+            skip_serializing_if = "is_any_version",
+            deserialize_with = "de::znode_version"
+        )]
         version: i32,
     },
-    Delete {
+    "delete" => Delete {
         path: String,
-        #[serde(skip_serializing_if = "is_any_version")]
+        #[serde(
+            default = "de::any_version",
+            skip_serializing_if = "is_any_version",
+            deserialize_with = "de::znode_version"
+        )]
         version: i32,
     },
     /// `Op.check(path, version)`: the transaction fails unless the node has this version.
-    Check {
+    "check" => Check {
         path: String,
-        #[serde(skip_serializing_if = "is_any_version")]
+        #[serde(
+            default = "de::any_version",
+            skip_serializing_if = "is_any_version",
+            deserialize_with = "de::znode_version"
+        )]
         version: i32,
     },
+}
 }
 
 /// How `register` goes about it.
@@ -390,11 +537,20 @@ pub enum RegisterStyle {
 }
 
 impl RegisterStyle {
+    /// Every style, in the order of [`RegisterStyle::NAMES`].
+    pub const ALL: [RegisterStyle; 2] = [
+        RegisterStyle::ExistsThenSet,
+        RegisterStyle::DeleteThenCreate,
+    ];
+    /// Every style's name, as the format writes it.
+    pub const NAMES: &'static [&'static str] = &["exists-then-set", "delete-then-create"];
+
     pub fn name(self) -> &'static str {
-        match self {
-            RegisterStyle::ExistsThenSet => "exists-then-set",
-            RegisterStyle::DeleteThenCreate => "delete-then-create",
-        }
+        RegisterStyle::NAMES[self as usize]
+    }
+
+    pub fn parse(s: &str) -> Option<RegisterStyle> {
+        RegisterStyle::ALL.into_iter().find(|r| r.name() == s)
     }
 }
 
@@ -429,33 +585,6 @@ impl fmt::Display for Endpoint {
 }
 
 impl ActionKind {
-    /// The `do` name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ActionKind::StartServer { .. } => "start_server",
-            ActionKind::CrashServer { .. } => "crash_server",
-            ActionKind::Connect { .. } => "connect",
-            ActionKind::Close { .. } => "close",
-            ActionKind::Kill { .. } => "kill",
-            ActionKind::Freeze { .. } => "freeze",
-            ActionKind::Create { .. } => "create",
-            ActionKind::SetData { .. } => "set_data",
-            ActionKind::Delete { .. } => "delete",
-            ActionKind::Exists { .. } => "exists",
-            ActionKind::GetData { .. } => "get_data",
-            ActionKind::Sync { .. } => "sync",
-            ActionKind::Multi { .. } => "multi",
-            ActionKind::Register { .. } => "register",
-            ActionKind::Partition { .. } => "partition",
-            ActionKind::Heal { .. } => "heal",
-            ActionKind::ClockJump { .. } => "clock_jump",
-            ActionKind::Hold { .. } => "hold",
-            ActionKind::Release { .. } => "release",
-            ActionKind::Drop { .. } => "drop",
-            ActionKind::Delay { .. } => "delay",
-        }
-    }
-
     /// The client this action is done by or to, if any (`session_of` is not counted).
     pub fn client(&self) -> Option<&str> {
         match self {
@@ -477,16 +606,6 @@ impl ActionKind {
 }
 
 impl MultiOp {
-    /// The `op` name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            MultiOp::Create { .. } => "create",
-            MultiOp::SetData { .. } => "set_data",
-            MultiOp::Delete { .. } => "delete",
-            MultiOp::Check { .. } => "check",
-        }
-    }
-
     pub fn path(&self) -> &str {
         match self {
             MultiOp::Create { path, .. }
@@ -657,20 +776,6 @@ impl Scenario {
         check_json_bytes(text.len(), limits)?;
         let value = parse_strict(text)?;
         Reader { limits }.scenario(&value)
-    }
-
-    /// Checks a scenario built in code (the browser's action log, say) against the format and
-    /// `limits`, exactly as if it had been read from its JSON.
-    pub fn validate(&self, limits: &Limits) -> Result<(), ScenarioError> {
-        let back = Scenario::from_json(&self.to_json(), limits)?;
-        if back == *self {
-            Ok(())
-        } else {
-            err(
-                "scenario",
-                "does not survive its own JSON (a resolved default was changed by hand?)",
-            )
-        }
     }
 
     /// `until_ms` when it is not given: 60000 after the last action (or after 0).

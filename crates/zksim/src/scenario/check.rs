@@ -1,9 +1,13 @@
-//! The one validator of actions: every rule an action must keep beyond its JSON shape.
+//! The one validator: every rule a scenario must keep beyond its JSON shape, its actions' above
+//! all.
 //!
-//! A file, a link and the browser's palette all end here. The reader turns an action's JSON
-//! into an [`ActionKind`] (types only: a string where a string goes, an integer that fits) and
-//! hands it to [`Ctx::check_action`]; [`Scenario::check_actions`] hands it the typed actions of
-//! a scenario built in code (`World::apply`), with no JSON in between. Either way an action is
+//! A file, a link, a scenario built in code ([`Scenario::validate`]) and the browser's palette
+//! (`World::apply`, through [`Scenario::check_actions`]) all end here. The reader turns an
+//! action's JSON into an [`ActionKind`] (types only: a string where a string goes, an integer
+//! that fits) and hands it to [`Ctx::check_action`]; [`Scenario::check_actions`] hands it the
+//! typed actions of a scenario built in code, with no JSON in between. The scenario's other
+//! rules (names, counts, clocks, timeouts) are functions here too, which the reader calls field
+//! by field and [`Scenario::validate`] calls in the same order. Either way an action is
 //! judged by the same rules, with the same messages and the same field paths:
 //!
 //! ```text
@@ -16,7 +20,7 @@
 //! The checks run in the order of the action's fields, so the first error found is the same
 //! for one mistake however the action arrived.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::*;
 
@@ -168,7 +172,7 @@ impl Ctx<'_> {
             } => {
                 self.check_rule_ends(from, to, path)?;
                 check_message_kind(kind.as_deref(), &at("kind"))?;
-                check_count(*count, &at("count"))
+                check_rule_count(*count, &at("count"))
             }
             ActionKind::Delay {
                 from,
@@ -180,7 +184,7 @@ impl Ctx<'_> {
                 self.check_rule_ends(from, to, path)?;
                 check_message_kind(kind.as_deref(), &at("kind"))?;
                 in_range(*by_ms, 1, limits.until_ms_max, &at("by_ms"))?;
-                check_count(*count, &at("count"))
+                check_rule_count(*count, &at("count"))
             }
             ActionKind::Release { from, to } => {
                 if let Some(f) = from {
@@ -322,7 +326,7 @@ fn check_version(version: i32, path: &str) -> R<()> {
     in_range(version, defaults::ANY_VERSION, i32::MAX, path)
 }
 
-fn check_count(count: Option<u32>, path: &str) -> R<()> {
+fn check_rule_count(count: Option<u32>, path: &str) -> R<()> {
     count.map_or(Ok(()), |n| in_range(n, 1, u32::MAX, path))
 }
 
@@ -412,7 +416,258 @@ fn check_multi(ops: &[MultiOp], at: &str, limits: &Limits) -> R<()> {
     Ok(())
 }
 
+// ------------------------------------------------------------------------------------------------
+// The rest of a scenario: its settings, servers, clients and narration
+// ------------------------------------------------------------------------------------------------
+
+pub(super) fn check_name(name: Option<&str>) -> R<()> {
+    let Some(name) = name else {
+        return Ok(());
+    };
+    if name.len() > NAME_BYTES_MAX {
+        return err(
+            "name",
+            format!("{} bytes long, the limit is {NAME_BYTES_MAX}", name.len()),
+        );
+    }
+    if name.chars().any(char::is_control) {
+        return err("name", "must be one line without control characters");
+    }
+    Ok(())
+}
+
+pub(super) fn check_description(description: Option<&str>) -> R<()> {
+    match description {
+        Some(d) if d.len() > DESCRIPTION_BYTES_MAX => err(
+            "description",
+            format!(
+                "{} bytes long, the limit is {DESCRIPTION_BYTES_MAX}",
+                d.len()
+            ),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `min <= max`, as `QuorumPeerConfig` refuses otherwise; the error is at the field written
+/// (`max_given`: the maximum was, so it is the one to blame).
+pub(super) fn check_session_timeouts(min_ms: u64, max_ms: u64, max_given: bool) -> R<()> {
+    if min_ms <= max_ms {
+        return Ok(());
+    }
+    let which = if max_given {
+        "max_session_timeout_ms"
+    } else {
+        "min_session_timeout_ms"
+    };
+    err(
+        which,
+        format!(
+            "min_session_timeout_ms ({min_ms}) is larger than max_session_timeout_ms ({max_ms})"
+        ),
+    )
+}
+
+pub(super) fn check_latency((lo, hi): (u64, u64)) -> R<()> {
+    in_range(lo, 0, LATENCY_MS_MAX, "latency_ms[0]")?;
+    in_range(hi, 0, LATENCY_MS_MAX, "latency_ms[1]")?;
+    if lo > hi {
+        return err("latency_ms", format!("min {lo} is larger than max {hi}"));
+    }
+    Ok(())
+}
+
+/// The lists a runtime bounds, checked before any of their items is read.
+#[derive(Clone, Copy)]
+pub(super) enum ListLimit {
+    Servers,
+    Clients,
+    Actions,
+    Narration,
+}
+
+pub(super) fn check_count(n: usize, list: ListLimit, limits: &Limits) -> R<()> {
+    let (path, max, what, verb) = match list {
+        ListLimit::Servers if n == 0 => {
+            return err("servers", "an ensemble needs at least one server");
+        }
+        ListLimit::Servers => ("servers", limits.servers_max, "servers", "runs"),
+        ListLimit::Clients => ("clients", limits.clients_max, "clients", "runs"),
+        ListLimit::Actions => ("actions", limits.actions_max, "actions", "runs"),
+        ListLimit::Narration => ("narration", limits.narration_max, "entries", "shows"),
+    };
+    if n > max {
+        return err(
+            path,
+            format!("{n} {what}, more than the {max} this runtime {verb}"),
+        );
+    }
+    Ok(())
+}
+
+/// Server `i`: a unique id, a wall clock within bounds, a start time within the runtime's.
+pub(super) fn check_server(
+    s: &ServerSpec,
+    i: usize,
+    epoch_ms: i64,
+    first_at: &mut [Option<usize>; 256],
+    limits: &Limits,
+) -> R<()> {
+    let at = |key: &str| join(&index("servers", i), key);
+    in_range(s.id, 1, 255, &at("id"))?;
+    if let Some(j) = first_at[usize::from(s.id)] {
+        return err(
+            &at("id"),
+            format!("duplicate server id {} (also servers[{j}])", s.id),
+        );
+    }
+    first_at[usize::from(s.id)] = Some(i);
+    let offset = at("clock_offset_ms");
+    in_range(
+        s.clock_offset_ms,
+        -CLOCK_ABS_MAX_MS,
+        CLOCK_ABS_MAX_MS,
+        &offset,
+    )?;
+    let wall = i128::from(epoch_ms) + i128::from(s.clock_offset_ms);
+    if wall.abs() > i128::from(CLOCK_ABS_MAX_MS) {
+        return err(
+            &offset,
+            format!("puts this server's wall clock at {wall} ms, beyond ±{CLOCK_ABS_MAX_MS}"),
+        );
+    }
+    in_range(
+        s.uptime_ms,
+        -CLOCK_ABS_MAX_MS,
+        CLOCK_ABS_MAX_MS,
+        &at("uptime_ms"),
+    )?;
+    if let Some(start) = s.start_ms {
+        in_range(start, 0, limits.until_ms_max, &at("start_ms"))?;
+    }
+    Ok(())
+}
+
+impl<'s> Ctx<'s> {
+    /// Client `i`, whose name is `name`: a valid, unique name and a connect string of existing
+    /// servers. Its name is known to the clients after it.
+    pub(super) fn check_client(&mut self, c: &ClientSpec, name: &'s str, i: usize) -> R<()> {
+        let at = |key: &str| join(&index("clients", i), key);
+        if let Some(why) = client_name_problem(name) {
+            return err(&at("name"), why);
+        }
+        if let Some(&j) = self.clients.get(name) {
+            return err(
+                &at("name"),
+                format!("duplicate client name {} (also clients[{j}])", quote(name)),
+            );
+        }
+        self.clients.insert(name, i);
+        self.check_server_list(&c.servers, &at("servers"))?;
+        in_range(
+            c.session_timeout_ms,
+            0,
+            SESSION_TIMEOUT_MS_MAX,
+            &at("session_timeout_ms"),
+        )
+    }
+}
+
+/// Narration entry `i`, after `prev`: in time order, within the run, a caption of bounded size.
+pub(super) fn check_narration(
+    entry: &Narration,
+    prev: Option<&Narration>,
+    i: usize,
+    until_ms: u64,
+) -> R<()> {
+    let at = |key: &str| join(&index("narration", i), key);
+    in_range(entry.at_ms, 0, until_ms, &at("at_ms"))?;
+    if let Some(prev) = prev
+        && entry.at_ms < prev.at_ms
+    {
+        return err(
+            &at("at_ms"),
+            format!(
+                "narration must be in time order ({} < {})",
+                entry.at_ms, prev.at_ms
+            ),
+        );
+    }
+    if entry.text.is_empty() {
+        return err(&at("text"), "must not be empty");
+    }
+    if entry.text.len() > NARRATION_TEXT_BYTES_MAX {
+        return err(
+            &at("text"),
+            format!(
+                "{} bytes long, the limit is {NARRATION_TEXT_BYTES_MAX}",
+                entry.text.len()
+            ),
+        );
+    }
+    Ok(())
+}
+
 impl Scenario {
+    /// Checks a scenario built in code against the format and `limits`, from its types, by the
+    /// rules and in the order the reader applies them to a file (no JSON in between: only its
+    /// size is measured, so that a link made of it opens).
+    pub fn validate(&self, limits: &Limits) -> Result<(), ScenarioError> {
+        // Over 80 lines on purpose: the reader's order, field by field.
+        super::check_json_bytes(self.to_json().len(), limits)?;
+        check_name(self.name.as_deref())?;
+        check_description(self.description.as_deref())?;
+        in_range(self.tick_ms, 1, TICK_MS_MAX, "tick_ms")?;
+        let (min_ms, max_ms) = (self.min_session_timeout_ms, self.max_session_timeout_ms);
+        in_range(min_ms, 1, SESSION_TIMEOUT_MS_MAX, "min_session_timeout_ms")?;
+        in_range(max_ms, 1, SESSION_TIMEOUT_MS_MAX, "max_session_timeout_ms")?;
+        // As the JSON would say it: a maximum at its default is left out of the text.
+        let max_given = max_ms
+            != self
+                .tick_ms
+                .saturating_mul(defaults::MAX_SESSION_TIMEOUT_TICKS);
+        check_session_timeouts(min_ms, max_ms, max_given)?;
+        in_range(
+            self.epoch_ms,
+            -CLOCK_ABS_MAX_MS,
+            CLOCK_ABS_MAX_MS,
+            "epoch_ms",
+        )?;
+        check_latency(self.latency_ms)?;
+        in_range(self.init_limit, 1, TICK_LIMIT_MAX, "init_limit")?;
+        in_range(self.sync_limit, 1, TICK_LIMIT_MAX, "sync_limit")?;
+        if let Some(u) = self.until_given() {
+            in_range(u, 0, limits.until_ms_max, "until_ms")?;
+        }
+        check_count(self.servers.len(), ListLimit::Servers, limits)?;
+        let mut first_at = [None; 256];
+        for (i, s) in self.servers.iter().enumerate() {
+            check_server(s, i, self.epoch_ms, &mut first_at, limits)?;
+        }
+        check_count(self.clients.len(), ListLimit::Clients, limits)?;
+        let mut ctx = Ctx {
+            servers: [false; 256],
+            clients: HashMap::with_capacity(self.clients.len()),
+            connected: vec![false; self.clients.len()],
+            wall_ms: [0; 256],
+        };
+        ctx.add_servers(&self.servers, self.epoch_ms);
+        for (i, c) in self.clients.iter().enumerate() {
+            ctx.check_client(c, &c.name, i)?;
+        }
+        self.check_timeline_in(ctx, limits)?;
+        check_count(self.narration.len(), ListLimit::Narration, limits)?;
+        for (i, entry) in self.narration.iter().enumerate() {
+            check_narration(
+                entry,
+                i.checked_sub(1).map(|p| &self.narration[p]),
+                i,
+                self.until_ms,
+            )?;
+        }
+        Ok(())
+    }
+
     /// Checks this scenario's actions (and `until_ms`) against its ensemble and clients and
     /// `limits`, straight from their types: what `World::apply` needs for an action built in
     /// code, by the same rules and messages as a file's. The rest of the scenario (its servers,
@@ -421,20 +676,19 @@ impl Scenario {
         // The one rule about the text: what this runtime reads at all (a link made of it must
         // open). Measured, never parsed.
         super::check_json_bytes(self.to_json().len(), limits)?;
-        let mut ctx = Ctx::of(self);
-        if self.actions.len() > limits.actions_max {
-            return err(
-                "actions",
-                format!(
-                    "{} actions, more than the {} this runtime runs",
-                    self.actions.len(),
-                    limits.actions_max
-                ),
-            );
-        }
-        // As the JSON would say it: an `until_ms` equal to its default is left out of the text.
+        self.check_timeline_in(Ctx::of(self), limits)
+    }
+
+    /// `until_ms` as the JSON would say it: one equal to its default is left out of the text.
+    fn until_given(&self) -> Option<u64> {
         let default_until = Scenario::default_until_ms(&self.actions);
-        let until_given = (self.until_ms != default_until).then_some(self.until_ms);
+        (self.until_ms != default_until).then_some(self.until_ms)
+    }
+
+    /// The actions, in order, from the servers and clients `ctx` knows, and `until_ms`.
+    fn check_timeline_in(&self, mut ctx: Ctx, limits: &Limits) -> Result<(), ScenarioError> {
+        check_count(self.actions.len(), ListLimit::Actions, limits)?;
+        let until_given = self.until_given();
         if let Some(u) = until_given {
             in_range(u, 0, limits.until_ms_max, "until_ms")?;
         }
@@ -447,7 +701,7 @@ impl Scenario {
             prev_ms = action.at_ms;
         }
         if until_given.is_none() {
-            super::check_default_until(default_until, limits)?;
+            super::check_default_until(Scenario::default_until_ms(&self.actions), limits)?;
         }
         Ok(())
     }

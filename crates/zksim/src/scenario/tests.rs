@@ -111,7 +111,11 @@ fn everything_reads_and_round_trips() {
         }
     );
     let names: std::collections::BTreeSet<&str> = s.actions.iter().map(|a| a.kind.name()).collect();
-    assert_eq!(names.len(), ACTIONS.len(), "every action kind is exercised");
+    assert_eq!(
+        names.len(),
+        ActionKind::NAMES.len(),
+        "every action kind is exercised"
+    );
 
     let compact = s.to_json();
     let pretty = s.to_json_pretty();
@@ -733,6 +737,78 @@ fn validate_catches_a_hand_built_mistake() {
         s.validate(&Limits::BROWSER).unwrap_err().path,
         "clients[0].name"
     );
+}
+
+/// `validate` judges typed values by the reader's rules, with no JSON in between: a mistake made
+/// in code gets the message and the path the same mistake gets in a file.
+#[test]
+fn validate_judges_typed_values_as_the_reader_judges_their_text() {
+    let valid = read(&base().to_string()).unwrap();
+    type Edit = fn(&mut Scenario);
+    let edits: &[(Edit, &str)] = &[
+        (|s| s.tick_ms = 0, r#"{"tick_ms": 0}"#),
+        (|s| s.latency_ms = (5, 1), r#"{"latency_ms": [5, 1]}"#),
+        (
+            |s| s.servers[1].id = 0,
+            r#"{"servers": [{"id": 1}, {"id": 0}, {"id": 3}]}"#,
+        ),
+        (
+            |s| s.servers[2].id = 1,
+            r#"{"servers": [{"id": 1}, {"id": 2}, {"id": 1}]}"#,
+        ),
+        (
+            |s| s.clients[1].session_timeout_ms = 1 << 31,
+            r#"{"clients": [{"name": "app-1", "servers": [1, 2, 3], "session_timeout_ms": 4000},
+                            {"name": "app-2", "servers": [1], "session_timeout_ms": 2147483648}]}"#,
+        ),
+        (
+            |s| {
+                s.narration.push(Narration {
+                    at_ms: 1,
+                    text: String::new(),
+                })
+            },
+            r#"{"narration": [{"at_ms": 1, "text": ""}]}"#,
+        ),
+    ];
+    for (edit, patch) in edits {
+        let mut typed = valid.clone();
+        edit(&mut typed);
+        let mut v = base();
+        for (k, x) in serde_json::from_str::<Value>(patch)
+            .unwrap()
+            .as_object()
+            .unwrap()
+        {
+            v[k] = x.clone();
+        }
+        let from_text = read(&v.to_string()).unwrap_err();
+        assert_eq!(
+            typed.validate(&Limits::BROWSER).unwrap_err(),
+            from_text,
+            "{patch}"
+        );
+    }
+}
+
+/// The tag names come from the types: the reader's list of expected names is `NAMES`, and a
+/// near miss of an op gets a suggestion, as a near miss of an action does.
+#[test]
+fn tag_names_come_from_the_types() {
+    assert_eq!(ActionKind::NAMES.len(), 21);
+    assert_eq!(MultiOp::NAMES, ["create", "set_data", "delete", "check"]);
+    let mut v = base();
+    v["actions"] = json!([
+        {"at_ms": 0, "do": "connect", "client": "app-1"},
+        {"at_ms": 0, "do": "multi", "client": "app-1", "ops": [{"op": "chek", "path": "/a"}]},
+    ]);
+    assert_eq!(
+        read(&v.to_string()).unwrap_err().to_string(),
+        r#"actions[1].ops[0].op: unknown op "chek" (did you mean "check"? expected one of create, set_data, delete, check)"#
+    );
+    for style in RegisterStyle::ALL {
+        assert_eq!(RegisterStyle::parse(style.name()), Some(style));
+    }
 }
 
 #[test]

@@ -6,7 +6,11 @@
 //! the format to keep. The scenario itself goes through [`Wire`], because whether some of its
 //! fields are at their default depends on others (`min_session_timeout_ms` on `tick_ms`,
 //! `until_ms` on the last action). The pretty form reads the compact text back, keeping key
-//! order, and lays it out.
+//! order, and lays it out. It stays a small printer of its own: its rule (an object or array
+//! stays on one line when that line fits in 100 columns) needs the whole value's width before
+//! it writes the first byte, which serde_json's streaming `Formatter` cannot know, and
+//! `PrettyFormatter` would put every number of `latency_ms` on a line of its own, changing the
+//! bytes of every file written so far.
 
 use serde::Serialize;
 use serde::de::{self, Deserialize, MapAccess, SeqAccess, Visitor};
