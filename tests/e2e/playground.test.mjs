@@ -390,3 +390,35 @@ for (const theme of ['light', 'dark']) {
     }
   });
 }
+
+/** Presses Tab until the focused element matches `selector` (at most `max` times). */
+async function tabTo(page, selector, max = 40) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return true;
+  }
+  return false;
+}
+
+pageTest('the sequence hides quorum traffic until asked, and draws rows to scale', async (page) => {
+  await open(page, '#story=collision-3.4.5');
+  await scrubTo(page, 2_100);
+  await page.locator('#tab-sequence').click();
+  const hidden = await page.locator('.sequence-svg').textContent();
+  assert.doesNotMatch(hidden, /PROPOSAL/);
+  assert.match(hidden, /multi → SessionMoved -118/);
+  assert.match(await page.locator('.sequence .explain').textContent(), /Quorum traffic between servers is hidden/);
+  await page.getByLabel(/show quorum traffic/).check();
+  assert.match(await page.locator('.sequence-svg').textContent(), /PROPOSAL multi/);
+  // The keyboard: Space on a focused checkbox is the checkbox's, not play's.
+  await page.getByLabel(/to scale/).focus();
+  await page.keyboard.press(' ');
+  assert.ok(await page.getByLabel(/to scale/).isChecked());
+  assert.equal(await page.locator('.app').getAttribute('data-playing'), 'false');
+  await page.locator('.sequence-svg.to-scale').waitFor();
+  await screenshot(page, 'playground-sequence-to-scale');
+  // Tab reaches a message; Enter jumps to when it was sent.
+  assert.ok(await tabTo(page, '.seq-msg'), 'Tab never reached a message');
+  await page.keyboard.press('Enter');
+  assert.notEqual(await now(page), '2.100 s');
+});

@@ -528,6 +528,8 @@ async fn the_sequence_names_ops_and_result_codes_and_has_a_legend() {
     let host = &app.host;
     scrub(host, 2_100).await;
     click(host, "#tab-sequence").await;
+    // The learner's REQUEST and the PROPOSAL are quorum traffic: shown when asked for.
+    click(host, "input.show-quorum").await;
     let said = text(host, ".sequence-svg");
     let tail: String = said
         .chars()

@@ -262,6 +262,18 @@ pub fn App() -> Html {
                         if typing && key != "Escape" {
                             return;
                         }
+                        // Space and Enter on a control (a button, a checkbox, a link, a message
+                        // or a log line that acts as a button) are that control's own.
+                        let control = matches!(tag.as_str(), "BUTTON" | "A" | "SUMMARY")
+                            || e.target()
+                                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                                .is_some_and(|el| {
+                                    el.get_attribute("role").as_deref() == Some("button")
+                                        || el.get_attribute("type").as_deref() == Some("checkbox")
+                                });
+                        if control && matches!(key.as_str(), " " | "Enter") {
+                            return;
+                        }
                         let action = match key.as_str() {
                             " " => Some(Action::TogglePlay),
                             "ArrowRight" if e.shift_key() => Some(Action::StepInteresting),

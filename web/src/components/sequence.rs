@@ -1,13 +1,17 @@
 //! A sequence diagram of recent messages: a lane per server and per client involved, one row
-//! per message in the order sent. Click a message to jump to the moment it was sent.
+//! per message in the order sent, or (to scale) rows spaced by virtual time with each arrow
+//! slanting from when it was sent to when it arrived. Quorum traffic (server to server) is
+//! hidden unless asked for. Click a message, or focus it and press Enter, to jump to the
+//! moment it was sent.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use zksim::trace::{EventKind, Node};
 
-use super::Props;
 use super::ensemble::{fx, kind_class};
+use super::{Props, on_activate};
 use crate::fmt::secs;
 use crate::state::{Action, Selection};
 
@@ -18,6 +22,48 @@ const LANE_W: f64 = 92.0;
 const ROW_H: f64 = 19.0;
 const TOP: f64 = 30.0;
 const LEFT: f64 = 74.0;
+/// To scale: pixels per virtual ms, at most and at least (a burst of messages within a few
+/// ms is not stretched past this; a long quiet stretch is not squeezed flat).
+const SCALE_PX_PER_MS_MAX: f64 = 2.0;
+const SCALE_PX_PER_MS_MIN: f64 = 0.004;
+/// To scale: a label is left off when it would overlap the one above (pixels).
+const SCALE_LABEL_GAP: f64 = 11.0;
+
+/// Quorum traffic: a message between two servers (PING, PROPOSAL, ACK, COMMIT, REVALIDATE,
+/// a learner's REQUEST), as opposed to a client's session traffic.
+pub fn is_quorum(from: &Node, to: &Node) -> bool {
+    matches!((from, to), (Node::Server(_), Node::Server(_)))
+}
+
+/// Where each row's arrow starts and ends (y of the send, y of the arrival or of now) and the
+/// diagram's height. One row per message, or to scale: y grows with virtual time from the
+/// first row's send, so that the gaps between messages and their latencies show.
+pub fn row_ys(times: &[(u64, Option<u64>)], now_ms: u64, to_scale: bool) -> (Vec<(f64, f64)>, f64) {
+    if !to_scale || times.is_empty() {
+        let ys = (0..times.len())
+            .map(|k| {
+                let y = TOP + ROW_H * k as f64 + 6.0;
+                (y, y + 6.0)
+            })
+            .collect();
+        return (ys, TOP + ROW_H * times.len().max(1) as f64 + 14.0);
+    }
+    let t0 = times[0].0;
+    // Everything sent or arrived is at or before now; what is in flight ends at now.
+    let t1 = now_ms.max(t0);
+    let span = t1.saturating_sub(t0).max(1) as f64;
+    let px = (ROW_H * times.len() as f64 / span).clamp(SCALE_PX_PER_MS_MIN, SCALE_PX_PER_MS_MAX);
+    let y = |t: u64| TOP + 6.0 + t.saturating_sub(t0) as f64 * px;
+    let ys = times
+        .iter()
+        .map(|(sent, done)| {
+            let a = y(*sent);
+            let b = y(done.unwrap_or(now_ms).max(*sent)).max(a + 2.0);
+            (a, b)
+        })
+        .collect();
+    (ys, y(t1) + 20.0)
+}
 
 struct Row {
     id: u64,
@@ -35,6 +81,8 @@ struct Row {
 #[function_component]
 pub fn Sequence(props: &Props) -> Html {
     // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
+    let show_quorum = use_state(|| false);
+    let to_scale = use_state(|| false);
     let engine = props.store.engine();
     let world = engine.world();
     let now = world.now_ms();
@@ -48,6 +96,7 @@ pub fn Sequence(props: &Props) -> Html {
     // What the client made of each reply: the op and the code it reports (a multi's header
     // says 0 while its results carry the error).
     let mut results: BTreeMap<(Node, u64), (String, i32)> = BTreeMap::new();
+    let mut hidden = 0usize;
     let mut log = engine.log().rev();
     for e in log.by_ref() {
         if let EventKind::OpDone { op, code, .. } = &e.kind {
@@ -74,6 +123,9 @@ pub fn Sequence(props: &Props) -> Html {
             }
             EventKind::MessageDropped { id, .. } => {
                 done.insert(*id, (e.at_ms, true));
+            }
+            EventKind::MessageSent { from, to, .. } if !*show_quorum && is_quorum(from, to) => {
+                hidden += 1;
             }
             EventKind::MessageSent { id, from, to, what } => {
                 let d = done.get(id).copied();
@@ -140,7 +192,18 @@ pub fn Sequence(props: &Props) -> Html {
     let rows = &rows[rows.len().saturating_sub(ROWS)..];
     let lane_x = |i: usize| LEFT + LANE_W * (i as f64 + 0.5);
     let width = LEFT + LANE_W * lanes.len() as f64 + 10.0;
-    let height = TOP + ROW_H * rows.len().max(1) as f64 + 14.0;
+    let times: Vec<(u64, Option<u64>)> = rows.iter().map(|r| (r.sent_ms, r.done_ms)).collect();
+    let (ys, height) = row_ys(&times, now, *to_scale);
+    // To scale, a label that would overlap the one above is left off (the title keeps it).
+    let mut labelled = Vec::with_capacity(ys.len());
+    let mut last_label = f64::NEG_INFINITY;
+    for (y, _) in &ys {
+        let show = !*to_scale || *y - last_label >= SCALE_LABEL_GAP;
+        if show {
+            last_label = *y;
+        }
+        labelled.push(show);
+    }
 
     let heads = lanes.iter().enumerate().map(|(i, n)| {
         html! {
@@ -152,20 +215,24 @@ pub fn Sequence(props: &Props) -> Html {
     });
     let arrows = rows.iter().enumerate().map(|(k, r)| {
         let (Some(a), Some(b)) = (lane_of(&r.from), lane_of(&r.to)) else {
-            return html! {};
+            // Not reached (rows were kept for their lanes); keyed like its siblings.
+            return html! { <g key={r.id.to_string()} /> };
         };
-        let y = TOP + ROW_H * k as f64 + 6.0;
+        let (y, y2) = ys[k];
+        let show_label = labelled[k];
         let (x1, x2) = (lane_x(a), lane_x(b));
         let dir = if x2 >= x1 { 1.0 } else { -1.0 };
         let in_flight = r.done_ms.is_none();
-        let onclick = {
+        let jump = {
             let d = props.dispatch.clone();
             let (t, id) = (r.sent_ms, r.id);
-            Callback::from(move |_| {
+            Callback::from(move |()| {
                 d.emit(Action::Seek(t));
                 d.emit(Action::Select(Some(Selection::Message(id))));
             })
         };
+        let onkeydown = on_activate(jump.clone());
+        let onclick = jump.reform(|_: MouseEvent| ());
         let label = match (r.what, r.done_ms) {
             ("reply", Some(t)) => match results.get(&(r.to.clone(), t)) {
                 Some((op, code)) => format!("{op} → {}", code_label(*code)),
@@ -189,25 +256,61 @@ pub fn Sequence(props: &Props) -> Html {
         html! {
             <g class={classes!("seq-msg", kind_class(r.what), in_flight.then_some("in-flight"),
                                r.dropped.then_some("dropped"), selected.then_some("selected"))}
-               data-msg={r.id.to_string()} role="button" tabindex="0" aria-label={title.clone()} {onclick}>
+               data-msg={r.id.to_string()} role="button" tabindex="0" aria-label={title.clone()}
+               key={r.id.to_string()} {onclick} {onkeydown}>
                 <title>{ title }</title>
-                <rect x="0" y={fx(y - 9.0)} width={fx(width)} height={fx(ROW_H)} class="hit" />
-                <text x="4" y={fx(y + 4.0)} class="seq-time">{ secs(r.sent_ms) }</text>
-                <line x1={fx(x1)} y1={fx(y)} x2={fx(x2 - dir * 6.0)} y2={fx(y + 6.0)} />
-                <path d={format!("M{} {} l{} -4 l0 8 z", fx(x2), fx(y + 6.0), fx(-dir * 7.0))} />
-                <text x={fx((x1 + x2) / 2.0)} y={fx(y - 1.0)} class="seq-label">{ label }</text>
+                <rect x="0" y={fx(y - 9.0)} width={fx(width)} height={fx((y2 - y + 12.0).max(ROW_H))} class="hit" />
+                if show_label {
+                    <text x="4" y={fx(y + 4.0)} class="seq-time">{ secs(r.sent_ms) }</text>
+                }
+                <line x1={fx(x1)} y1={fx(y)} x2={fx(x2 - dir * 6.0)} y2={fx(y2)} />
+                <path d={format!("M{} {} l{} -4 l0 8 z", fx(x2), fx(y2), fx(-dir * 7.0))} />
+                if show_label {
+                    <text x={fx((x1 + x2) / 2.0)} y={fx(y - 1.0)} class="seq-label">{ label }</text>
+                }
             </g>
         }
     });
 
+    let onquorum = {
+        let show_quorum = show_quorum.clone();
+        Callback::from(move |e: Event| {
+            show_quorum.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
+    let onscale = {
+        let to_scale = to_scale.clone();
+        Callback::from(move |e: Event| {
+            to_scale.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
+    let hidden_note = if *show_quorum || hidden == 0 {
+        String::new()
+    } else {
+        format!(
+            " Quorum traffic between servers is hidden ({hidden} message{} in this stretch).",
+            if hidden == 1 { "" } else { "s" }
+        )
+    };
     html! {
         <section class="tab-body sequence" aria-label="Sequence diagram">
             <p class="explain">{ format!("The last {} messages up to {}; dashed: still in flight. \
-                Click one to jump to when it was sent.", rows.len(), secs(now)) }</p>
-            <div class="scroll-x">
+                Click one (or focus it and press Enter) to jump to when it was sent.{hidden_note}",
+                rows.len(), secs(now)) }</p>
+            <div class="seq-options">
+                <label>
+                    <input type="checkbox" class="show-quorum" checked={*show_quorum} onchange={onquorum} />
+                    { " show quorum traffic (server to server: PING, PROPOSAL, ACK, COMMIT, REVALIDATE)" }
+                </label>
+                <label>
+                    <input type="checkbox" class="to-scale" checked={*to_scale} onchange={onscale} />
+                    { " to scale (rows spaced by virtual time, arrows slant by latency)" }
+                </label>
+            </div>
+            <div class="scroll-x" tabindex="0" role="region" aria-label="Sequence diagram, scrolls sideways">
                 <svg viewBox={format!("0 0 {} {}", fx(width), fx(height))} width={fx(width)}
-                     height={fx(height)} class="sequence-svg" role="img"
-                     aria-label="Recent messages between servers and clients">
+                     height={fx(height)} class={classes!("sequence-svg", to_scale.then_some("to-scale"))}
+                     role="group" aria-label="Recent messages between servers and clients">
                     { for heads }
                     { for arrows }
                 </svg>

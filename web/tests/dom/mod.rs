@@ -87,3 +87,48 @@ pub async fn settle_until(cond: impl Fn() -> bool) -> bool {
     }
     cond()
 }
+
+/// Puts `hash` in the address bar without a navigation (what the app reads when it mounts).
+pub fn set_hash(hash: &str) {
+    let w = web_sys::window().unwrap();
+    let url = if hash.is_empty() {
+        w.location().pathname().unwrap()
+    } else {
+        hash.to_string()
+    };
+    w.history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        .unwrap();
+}
+
+pub fn count(host: &Element, selector: &str) -> u32 {
+    host.query_selector_all(selector).unwrap().length()
+}
+
+/// Moves the scrubber to `t` as a person does (an `input` event).
+pub async fn scrub(host: &Element, t: u64) {
+    use wasm_bindgen::JsCast;
+    let input = find(host, "input.scrubber")
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    input.set_value(&t.to_string());
+    let init = web_sys::InputEventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&web_sys::InputEvent::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+    settle().await;
+}
+
+/// A bubbling, cancelable `keydown` of `key` on the element.
+pub async fn key_on(el: &Element, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_key(key);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    el.dispatch_event(&event).unwrap();
+    settle().await;
+}
