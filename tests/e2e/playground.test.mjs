@@ -72,16 +72,16 @@ pageTest('open a gallery story, play it, pause, step', async (page) => {
   await storySelect(page).selectOption('session-life');
   assert.match(page.url(), /#story=session-life$/);
   await page.getByLabel('Speed').selectOption('25');
-  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
   await page.waitForFunction(() => document.querySelector('.clock .now').textContent !== '0.000 s');
   await page.waitForTimeout(400);
-  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
   const paused = await now(page);
   assert.notEqual(paused, '0.000 s');
   await page.waitForTimeout(200);
   assert.equal(await now(page), paused, 'time moved while paused');
-  await page.getByRole('button', { name: 'Step one event' }).click();
-  await page.getByRole('button', { name: 'Next interesting event' }).click();
+  await page.getByRole('button', { name: 'Step one event', exact: true }).click();
+  await page.getByRole('button', { name: 'Next interesting event', exact: true }).click();
   await screenshot(page, 'playground-session-life');
 });
 
@@ -105,7 +105,7 @@ pageTest('share a built scenario and reopen it with the same trace hash', async 
   // Build something by hand: crash a server now.
   await page.locator('#act').selectOption('crash_server');
   await page.locator('#act-server').selectOption({ index: 0 });
-  await page.getByRole('button', { name: 'Do it now' }).click();
+  await page.getByRole('button', { name: 'Do it now', exact: true }).click();
   await page.getByLabel('Time', { exact: true }).fill('7000');
   await page.waitForFunction(() => document.querySelector('.clock .now').textContent === '7.000 s');
   const hash = await traceHash(page);
@@ -133,7 +133,7 @@ pageTest('a bad link gets a banner and leaves what was open untouched', async (p
   assert.equal(await now(page), before.t);
   assert.equal(await traceHash(page), before.hash);
   await screenshot(page, 'playground-bad-link');
-  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
 
   // Opened fresh, a bad link still shows a story, with the banner.
   await open(page, '#s=2.abc');
@@ -217,7 +217,7 @@ pageTest('every #empty=<version> opens an empty ensemble of that version', async
     assert.equal(await page.getByRole('alert').count(), 0, v);
     // The servers start at 0, the first stops are there; a few more and time moves.
     for (let i = 0; i < 30 && (await now(page)) === '0.000 s'; i++) {
-      await page.getByRole('button', { name: 'Next interesting event' }).click();
+      await page.getByRole('button', { name: 'Next interesting event', exact: true }).click();
     }
     assert.notEqual(await now(page), '0.000 s', `${v}: Next did not move`);
   }
@@ -227,7 +227,7 @@ pageTest('the Start empty button opens every version', async (page) => {
   await open(page, '#story=session-life');
   for (const v of VERSIONS) {
     await page.getByLabel('Version profile').selectOption(v);
-    await page.getByRole('button', { name: 'Start empty' }).click();
+    await page.getByRole('button', { name: 'Start empty', exact: true }).click();
     await page.waitForFunction((v) => location.hash === `#empty=${v}`, v);
     await page.waitForFunction(
       (v) => document.querySelector('.narration').textContent.includes(`An empty ensemble (${v})`),
@@ -314,7 +314,7 @@ pageTest('an act at the end extends the timeline, a fork says so and can be undo
   await page.keyboard.press('End');
   await clockIs(page, '20.000 s');
   await page.locator('#act').selectOption('crash_server');
-  await page.getByRole('button', { name: 'Do it now' }).click();
+  await page.getByRole('button', { name: 'Do it now', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'now ends at 30.000 s' }).waitFor();
   assert.match(await page.locator('.clock').textContent(), /\/ 30\.000 s/);
   assert.match(await page.locator('.fork-note').textContent(), /your changes to “A session's life/);
@@ -357,11 +357,11 @@ pageTest('no Rust debug text reaches the page', async (page) => {
   // An act the core refuses: a partition with a server that does not exist.
   await page.locator('#act').selectOption('partition');
   await page.locator('#act-a').fill('s9');
-  await page.getByRole('button', { name: 'Do it now' }).click();
+  await page.getByRole('button', { name: 'Do it now', exact: true }).click();
   const alert = await page.getByRole('alert').textContent();
   assert.match(alert, /no server s9/);
   assert.doesNotMatch(alert, debug);
-  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByRole('button', { name: 'Dismiss', exact: true }).click();
   assert.doesNotMatch(await page.locator('body').innerText(), debug);
 });
 
@@ -421,4 +421,25 @@ pageTest('the sequence hides quorum traffic until asked, and draws rows to scale
   assert.ok(await tabTo(page, '.seq-msg'), 'Tab never reached a message');
   await page.keyboard.press('Enter');
   assert.notEqual(await now(page), '2.100 s');
+});
+
+pageTest('the story so far jumps back to a beat; at 0 a story links its siblings', async (page) => {
+  await open(page, '#story=ephemeral-trap');
+  await page.locator('.siblings a').first().click();
+  await page.waitForFunction(() => location.hash === '#story=ephemeral-trap-fix');
+  await page.waitForFunction(() => document.querySelector('.story-select').value === 'ephemeral-trap-fix');
+
+  await open(page, '#story=session-life');
+  await scrubTo(page, 12_000);
+  const beats = page.locator('.beats .beat-jump');
+  assert.ok((await beats.count()) >= 2, 'fewer than two beats by 12 s');
+  const first = await beats.first().locator('.at').textContent();
+  await beats.first().click();
+  await clockIs(page, first);
+  await scrubTo(page, 12_000);
+  const second = await beats.nth(1).locator('.at').textContent();
+  await beats.nth(1).focus();
+  await page.keyboard.press('Enter');
+  await clockIs(page, second);
+  await screenshot(page, 'playground-story-so-far');
 });

@@ -11,6 +11,7 @@
 pub mod acts;
 pub mod components;
 pub mod fmt;
+pub mod history;
 pub mod panic;
 pub mod plain;
 pub mod seed;

@@ -53,6 +53,31 @@ pub const THEMES: &[(&str, &[&str])] = &[
 ];
 pub const OTHER: &str = "More stories";
 
+/// Stories that tell one bug across versions, or a bug and its fix: each story offers the
+/// others of its family at t = 0.
+pub const SIBLINGS: &[&[&str]] = &[
+    &["collision-3.4.5", "collision-3.4.6", "collision-3.6"],
+    &["ephemeral-trap", "ephemeral-trap-fix"],
+    &["zookeeper-2886-stuck", "zookeeper-2886-fixed"],
+    &["clock-jump-3.4.6", "clock-jump-3.4.14"],
+    &["ensemble-down-3.9.2", "ensemble-down-3.9.3"],
+];
+
+/// The other stories of `id`'s family (see [`SIBLINGS`]), in the family's order.
+pub fn siblings(id: &str) -> Vec<&'static StoryInfo> {
+    SIBLINGS
+        .iter()
+        .find(|family| family.contains(&id))
+        .map(|family| {
+            family
+                .iter()
+                .filter(|other| **other != id)
+                .filter_map(|other| info(other))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn theme_of(id: &str) -> &'static str {
     THEMES
         .iter()

@@ -1,4 +1,5 @@
-//! The playground teaches: the sequence diagram's quorum toggle and to-scale rows.
+//! The playground teaches: the sequence diagram's quorum toggle and to-scale rows; the story so far
+//! (beats to jump back to) and the stories to compare with.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::JsCast;
@@ -6,9 +7,12 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use zksim::trace::Node;
 use zksim_web::App;
 use zksim_web::components::sequence::{is_quorum, row_ys};
+use zksim_web::fmt::secs;
+use zksim_web::history::{EVENTS_PER_BEAT, beats};
+use zksim_web::state::Engine;
 
 mod dom;
-use dom::{click, count, key_on, mount_owned, scrub, set_hash, text};
+use dom::{click, count, find, key_on, mount_owned, scrub, set_hash, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -60,5 +64,96 @@ async fn quorum_traffic_is_hidden_until_the_box_is_ticked_and_to_scale_redraws()
     assert_eq!(first.get_attribute("tabindex").as_deref(), Some("0"));
     key_on(&first, "Enter").await;
     assert_ne!(text(host, ".clock .now"), "2.100 s");
+    drop(app);
+}
+
+// ----- 2. the story so far, and its siblings -----
+
+#[wasm_bindgen_test]
+fn the_story_so_far_lists_the_beats_reached_with_their_events() {
+    let mut e = Engine::story("session-life").unwrap();
+    assert!(beats(&e).iter().all(|b| b.at_ms == 0) || beats(&e).is_empty());
+    e.seek(12_000);
+    let bs = beats(&e);
+    assert!(bs.len() >= 2, "{bs:?}");
+    assert!(bs.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    assert!(bs.iter().all(|b| b.at_ms <= 12_000));
+    let all = e
+        .scenario()
+        .narration
+        .iter()
+        .filter(|n| n.at_ms <= 12_000)
+        .count();
+    assert_eq!(bs.len(), all);
+    for (i, b) in bs.iter().enumerate() {
+        let next = bs.get(i + 1).map(|n| n.at_ms).unwrap_or(u64::MAX);
+        assert!(b.events.len() <= EVENTS_PER_BEAT);
+        for ev in &b.events {
+            assert!(
+                ev.at_ms >= b.at_ms && ev.at_ms < next.max(b.at_ms + 1),
+                "{ev:?}"
+            );
+            assert!(e.event(ev.seq).is_some());
+        }
+    }
+    assert!(bs.iter().any(|b| !b.events.is_empty()));
+}
+
+#[wasm_bindgen_test]
+async fn a_beat_of_the_story_so_far_jumps_back_there_by_click_and_by_keyboard() {
+    set_hash("#story=session-life");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    scrub(host, 12_000).await;
+    assert!(count(host, ".beats .beat-jump") >= 2);
+    let first_at = Engine::story("session-life").unwrap().scenario().narration[0].at_ms;
+    click(host, ".beats .beat-jump").await;
+    assert_eq!(text(host, ".clock .now"), secs(first_at));
+    // An event under a beat: back to it, and selected.
+    scrub(host, 12_000).await;
+    click(host, ".beats .beat-event").await;
+    assert!(
+        text(host, ".details").contains("why"),
+        "{}",
+        text(host, ".details")
+    );
+    // Buttons: Enter and Space are theirs, not the page's shortcuts.
+    scrub(host, 12_000).await;
+    let jump = find(host, ".beats .beat-jump");
+    key_on(&jump, " ").await;
+    assert_eq!(
+        find(host, ".app").get_attribute("data-playing").as_deref(),
+        Some("false")
+    );
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn at_the_start_a_story_links_its_siblings() {
+    let names: Vec<&str> = zksim_web::story::siblings("collision-3.4.5")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(names, ["collision-3.4.6", "collision-3.6"]);
+    for (a, b) in [
+        ("ephemeral-trap", "ephemeral-trap-fix"),
+        ("zookeeper-2886-fixed", "zookeeper-2886-stuck"),
+        ("clock-jump-3.4.14", "clock-jump-3.4.6"),
+        ("ensemble-down-3.9.2", "ensemble-down-3.9.3"),
+    ] {
+        let ids: Vec<&str> = zksim_web::story::siblings(a).iter().map(|s| s.id).collect();
+        assert_eq!(ids, [b], "{a}");
+    }
+    assert!(zksim_web::story::siblings("session-life").is_empty());
+    set_hash("#story=ephemeral-trap");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    let link = find(host, ".siblings a");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("#story=ephemeral-trap-fix")
+    );
+    scrub(host, 1_000).await;
+    assert_eq!(count(host, ".siblings a"), 0);
     drop(app);
 }

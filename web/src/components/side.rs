@@ -12,6 +12,7 @@ use crate::state::{Action, Selection, Source};
 
 #[function_component]
 pub fn Narration(props: &Props) -> Html {
+    // Over 80 lines on purpose: a Yew function component: its hooks and its html! are one unit.
     let engine = props.store.engine();
     let world = engine.world();
     let story = engine.narration();
@@ -35,8 +36,51 @@ pub fn Narration(props: &Props) -> Html {
         _ => None,
     };
     let at_start = engine.now_ms() == 0;
+    let siblings = match engine.source {
+        Source::Story(id) if at_start => crate::story::siblings(id),
+        _ => Vec::new(),
+    };
+    let beats = crate::history::beats(&engine);
+    let current_beat = story.map(|(at, _)| at);
+    let seek_to = |t: u64, select: Option<Selection>| {
+        let d = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            d.emit(Action::Seek(t));
+            if let Some(s) = select.clone() {
+                d.emit(Action::Select(Some(s)));
+            }
+        })
+    };
+    let history = beats.iter().map(|b| {
+        let current = current_beat == Some(b.at_ms);
+        let events = b.events.iter().map(|e| {
+            html! {
+                <li>
+                    <button class="beat-event" onclick={seek_to(e.at_ms, Some(Selection::Event(e.seq)))}>
+                        <span class="at">{ format!("{} {}", secs(e.at_ms), e.node) }</span>{ " " }{ &e.explain }
+                    </button>
+                </li>
+            }
+        });
+        html! {
+            <li class={classes!("beat", current.then_some("current"))}
+                aria-current={current.then_some("step")}>
+                <button class="beat-jump" onclick={seek_to(b.at_ms, None)}>
+                    <span class="at">{ secs(b.at_ms) }</span>{ " " }{ &b.text }
+                </button>
+                if !b.events.is_empty() {
+                    <ul class="beat-events">
+                        { for events }
+                        if b.more > 0 {
+                            <li class="more">{ format!("and {} more", b.more) }</li>
+                        }
+                    </ul>
+                }
+            </li>
+        }
+    });
     html! {
-        <section class="panel narration" aria-labelledby="narration-title" aria-live="polite">
+        <section class="panel narration" aria-labelledby="narration-title">
             <h2 id="narration-title">{ "What is happening" }</h2>
             if let Some(name) = &engine.scenario().name {
                 <p class="story-title">{ name }</p>
@@ -50,14 +94,33 @@ pub fn Narration(props: &Props) -> Html {
                     }
                 </details>
             }
-            if let Some((at, text)) = story {
-                <p class="story-line"><span class="at">{ secs(at) }</span>{ " " }{ text }</p>
-            }
-            if let Some(e) = latest {
-                <p class="just-happened">
-                    <span class="at">{ format!("{} {}", secs(e.at_ms), world.node_name(&e.node)) }</span>
-                    { " " }{ &e.explain }
+            if !siblings.is_empty() {
+                <p class="siblings">{ "Compare with: " }
+                    { for siblings.iter().enumerate().map(|(i, s)| html! {
+                        <>
+                            if i > 0 { { ", " } }
+                            <a href={format!("#story={}", s.id)} data-story={s.id}>{ &s.title }</a>
+                        </>
+                    }) }
                 </p>
+            }
+            <div class="now-happening" aria-live="polite">
+                if let Some((at, text)) = story {
+                    <p class="story-line"><span class="at">{ secs(at) }</span>{ " " }{ text }</p>
+                }
+                if let Some(e) = latest {
+                    <p class="just-happened">
+                        <span class="at">{ format!("{} {}", secs(e.at_ms), world.node_name(&e.node)) }</span>
+                        { " " }{ &e.explain }
+                    </p>
+                }
+            </div>
+            if !beats.is_empty() {
+                <details class="story-so-far" open=true>
+                    <summary>{ format!("The story so far ({} of {} beats): click one to go back there",
+                        beats.len(), engine.scenario().narration.len()) }</summary>
+                    <ol class="beats" aria-label="The story so far">{ for history }</ol>
+                </details>
             }
         </section>
     }
