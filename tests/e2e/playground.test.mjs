@@ -443,3 +443,20 @@ pageTest('the story so far jumps back to a beat; at 0 a story links its siblings
   await clockIs(page, second);
   await screenshot(page, 'playground-story-so-far');
 });
+
+pageTest('the bug report has the version, a link to now, the trace hash and session lines', async (page) => {
+  await open(page, '#story=collision-3.4.5');
+  await scrubTo(page, 5_000);
+  const hash = await traceHash(page);
+  await page.getByRole('button', { name: /^Bug report/ }).click();
+  const text = await page.locator('#report-text').inputValue();
+  assert.match(text, /^Version: ZooKeeper 3\.4\.5/m);
+  assert.ok(text.includes(`Trace hash: ${hash}`), text);
+  assert.match(text, /Established session/);
+  const link = text.match(/^Link: (\S+)$/m)[1];
+  assert.match(link, /#s=1\.[A-Za-z0-9_-]+&t=5000$/);
+  await screenshot(page, 'playground-bug-report');
+  await open(page, link.slice(link.indexOf('#')));
+  assert.equal(await now(page), '5.000 s');
+  assert.equal(await traceHash(page), hash);
+});

@@ -14,6 +14,7 @@ pub mod fmt;
 pub mod history;
 pub mod panic;
 pub mod plain;
+pub mod report;
 pub mod seed;
 pub mod state;
 pub mod story;

@@ -1,14 +1,16 @@
 //! The playground teaches: the sequence diagram's quorum toggle and to-scale rows; the story so far
-//! (beats to jump back to) and the stories to compare with.
+//! (beats to jump back to) and the stories to compare with; the bug-report text.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::HtmlTextAreaElement;
 use zksim::trace::Node;
 use zksim_web::App;
 use zksim_web::components::sequence::{is_quorum, row_ys};
 use zksim_web::fmt::secs;
 use zksim_web::history::{EVENTS_PER_BEAT, beats};
+use zksim_web::report::{REPORT_LINES_MAX, bug_report, is_session_line};
 use zksim_web::state::Engine;
 
 mod dom;
@@ -155,5 +157,54 @@ async fn at_the_start_a_story_links_its_siblings() {
     );
     scrub(host, 1_000).await;
     assert_eq!(count(host, ".siblings a"), 0);
+    drop(app);
+}
+
+// ----- 3. the bug report -----
+
+#[wasm_bindgen_test]
+fn the_bug_report_has_the_version_a_link_to_now_the_hash_and_session_lines() {
+    let mut e = Engine::story("collision-3.4.5").unwrap();
+    e.seek(e.until_ms());
+    let report = bug_report(&e, "http://127.0.0.1:8080/#story=collision-3.4.5");
+    assert!(report.contains("Version: ZooKeeper 3.4.5"), "{report}");
+    let hash = e.world().trace_hash();
+    assert!(report.contains(&format!("Trace hash: {hash}")), "{report}");
+    assert!(report.contains("Established session"), "{report}");
+    let link = report
+        .lines()
+        .find_map(|l| l.strip_prefix("Link: "))
+        .expect("no link");
+    assert!(link.starts_with("http://127.0.0.1:8080/#s=1."), "{link}");
+    assert!(link.ends_with(&format!("&t={}", e.until_ms())), "{link}");
+    // The link opens the same moment.
+    let reopened = Engine::from_link(link).unwrap();
+    assert_eq!(reopened.world().trace_hash(), hash);
+    let quoted = report.lines().filter(|l| l.starts_with("    ")).count();
+    assert!(quoted > 0 && quoted <= REPORT_LINES_MAX, "{quoted}");
+    assert!(
+        report
+            .lines()
+            .filter(|l| l.starts_with("    "))
+            .all(is_session_line)
+    );
+    assert!(!is_session_line("Processing request: ping"));
+}
+
+#[wasm_bindgen_test]
+async fn the_bug_report_button_fills_a_read_only_field() {
+    set_hash("");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    scrub(host, 3_000).await;
+    click(host, "button.report").await;
+    let area = find(host, "#report-text")
+        .dyn_into::<HtmlTextAreaElement>()
+        .unwrap();
+    assert!(area.read_only());
+    let value = area.value();
+    let hash = text(host, ".trace-hash");
+    assert!(value.contains(&format!("Trace hash: {hash}")), "{value}");
+    assert!(value.contains("&t=3000"), "{value}");
     drop(app);
 }

@@ -57,6 +57,17 @@ fn push_hash(hash: &str) {
     }
 }
 
+fn copy_to_clipboard(text: &str) {
+    if let Some(w) = window() {
+        let promise = w.navigator().clipboard().write_text(text);
+        // Without permission the copy fails; the text is in a field to copy by hand anyway.
+        let ignore = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
+        let _ = promise.catch(&ignore);
+        // One small closure per click: JS may call it any time later.
+        ignore.forget();
+    }
+}
+
 /// What a fragment asks for: an engine, or why it cannot be opened.
 pub fn open_fragment(hash: &str) -> Result<Engine, String> {
     let frag = hash.trim_start_matches('#');
@@ -135,6 +146,7 @@ pub fn App() -> Html {
     let help = use_state(|| false);
     let theme = use_state(|| "auto".to_string());
     let share_url = use_state(|| None::<String>);
+    let report = use_state(|| None::<String>);
     // The fragment now on screen, so our own pushState and repeated events are not reopened.
     let loaded_hash = use_mut_ref(location_hash);
     let dispatcher = store.dispatcher();
@@ -392,16 +404,20 @@ pub fn App() -> Html {
             let href = window()
                 .and_then(|w| w.location().href().ok())
                 .unwrap_or_default();
-            if let Some(w) = window() {
-                let clip = w.navigator().clipboard();
-                let promise = clip.write_text(&href);
-                // Without permission the copy fails; the link is in the field below anyway.
-                let ignore = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
-                let _ = promise.catch(&ignore);
-                // One small closure per click on Share: JS may call it any time later.
-                ignore.forget();
-            }
+            copy_to_clipboard(&href);
             share_url.set(Some(href));
+        })
+    };
+    let onreport = {
+        let store = store.clone();
+        let report = report.clone();
+        Callback::from(move |_| {
+            let page = window()
+                .and_then(|w| w.location().href().ok())
+                .unwrap_or_default();
+            let text = crate::report::bug_report(&store.engine(), &page);
+            copy_to_clipboard(&text);
+            report.set(Some(text));
         })
     };
     let ontheme = {
@@ -563,6 +579,8 @@ pub fn App() -> Html {
                 </span>
                 <span class="spacer"></span>
                 <button class="primary" onclick={onshare} aria-label="Share: copy a link to this scenario and moment">{ "Share" }</button>
+                <button class="report" onclick={onreport}
+                        aria-label="Bug report: copy a text for an issue (version, link, trace hash, session log lines)">{ "Bug report" }</button>
                 <button onclick={ontheme} aria-label={format!("Theme: {}", *theme)} title="Light, dark or automatic">
                     { match theme.as_str() { "dark" => "☾ dark", "light" => "☀ light", _ => "◐ auto" } }
                 </button>
@@ -581,6 +599,14 @@ pub fn App() -> Html {
                 <div class="share-row">
                     <label for="share-url">{ "Link copied (or copy it here):" }</label>
                     <input id="share-url" type="text" readonly=true value={url.clone()} />
+                </div>
+            }
+            if let Some(text) = &*report {
+                <div class="report-row">
+                    <label for="report-text">{ "Bug report text, copied (or copy it here) for a JIRA or GitHub issue:" }</label>
+                    <textarea id="report-text" readonly=true rows="12" value={text.clone()} />
+                    <button class="link-button" aria-label="Close the bug report text"
+                            onclick={let report = report.clone(); Callback::from(move |_| report.set(None))}>{ "close" }</button>
                 </div>
             }
             <div class="transport" role="toolbar" aria-label="Playback">
