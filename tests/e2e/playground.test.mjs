@@ -460,3 +460,37 @@ pageTest('the bug report has the version, a link to now, the trace hash and sess
   assert.equal(await now(page), '5.000 s');
   assert.equal(await traceHash(page), hash);
 });
+
+pageTest('the embed view shows the ensemble, time and the story; Share offers the iframe', async (page) => {
+  await open(page, '#story=session-life');
+  await scrubTo(page, 4_000);
+  const hash = await traceHash(page);
+  await page.getByRole('button', { name: /^Share/ }).click();
+  const snippet = await page.locator('#share-embed').inputValue();
+  const src = snippet.match(/src="([^"]+)"/)[1].replace(/&amp;/g, '&');
+  assert.match(src, /#s=1\.[A-Za-z0-9_-]+&t=4000&embed=1$/);
+  await page.setViewportSize({ width: 820, height: 720 });
+  try {
+    await open(page, src.slice(src.indexOf('#')));
+    assert.equal(await now(page), '4.000 s');
+    assert.equal(await traceHash(page), hash);
+    for (const gone of ['.topbar', '.tabs', '.palette', '.details']) {
+      assert.equal(await page.locator(gone).count(), 0, `${gone} in the embed view`);
+    }
+    await page.getByRole('button', { name: 'Step one event', exact: true }).click();
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('.clock .now').textContent !== '4.000 s');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await screenshot(page, 'playground-embed');
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 820, `the embed view is ${wide} px wide`);
+    // In a real iframe.
+    await page.goto('about:blank');
+    await page.setContent(`<!doctype html><html lang="en"><title>host</title><body>${snippet}</body></html>`);
+    const frame = page.frameLocator('iframe');
+    await frame.locator('.ensemble-svg').waitFor();
+    assert.equal(await frame.locator('.trace-hash').textContent(), hash);
+  } finally {
+    await page.setViewportSize({ width: 1366, height: 860 });
+  }
+});

@@ -1,5 +1,5 @@
 //! The playground teaches: the sequence diagram's quorum toggle and to-scale rows; the story so far
-//! (beats to jump back to) and the stories to compare with; the bug-report text.
+//! (beats to jump back to) and the stories to compare with; the bug-report text; the embed view.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::JsCast;
@@ -7,6 +7,9 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlTextAreaElement;
 use zksim::trace::Node;
 use zksim_web::App;
+use zksim_web::components::app::{
+    embed_href, embed_snippet, is_embed, open_fragment, without_view_params,
+};
 use zksim_web::components::sequence::{is_quorum, row_ys};
 use zksim_web::fmt::secs;
 use zksim_web::history::{EVENTS_PER_BEAT, beats};
@@ -207,4 +210,73 @@ async fn the_bug_report_button_fills_a_read_only_field() {
     assert!(value.contains(&format!("Trace hash: {hash}")), "{value}");
     assert!(value.contains("&t=3000"), "{value}");
     drop(app);
+}
+
+// ----- 4. embed -----
+
+#[wasm_bindgen_test]
+fn embed_is_a_view_parameter_and_old_links_open_unchanged() {
+    assert!(is_embed("#s=1.abc&t=5&embed=1"));
+    assert!(is_embed("story=session-life&embed=1"));
+    assert!(!is_embed("#s=1.abc&t=5"));
+    assert_eq!(
+        without_view_params("#story=zookeeper-710&embed=1"),
+        "story=zookeeper-710"
+    );
+    assert_eq!(without_view_params("#s=1.abc&embed=1&t=5"), "s=1.abc&t=5");
+    let mut e = Engine::story("zookeeper-710").unwrap();
+    e.seek(4_000);
+    let frag = format!("#{}", e.share_fragment());
+    let plain = open_fragment(&frag).unwrap();
+    let embedded = open_fragment(&format!("{frag}&embed=1")).unwrap();
+    assert_eq!(plain.now_ms(), 4_000);
+    assert_eq!(embedded.now_ms(), 4_000);
+    assert_eq!(plain.world().trace_hash(), embedded.world().trace_hash());
+    assert!(open_fragment("#story=session-life&embed=1").is_ok());
+    assert_eq!(
+        embed_href("http://h/#s=1.x&t=5"),
+        "http://h/#s=1.x&t=5&embed=1"
+    );
+    assert_eq!(embed_href("http://h/"), "http://h/#embed=1");
+    let snippet = embed_snippet("http://h/#s=1.x&t=5", "A \"story\"");
+    assert!(
+        snippet.starts_with("<iframe src=\"http://h/#s=1.x&amp;t=5&amp;embed=1\""),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains("title=\"zksim: A &quot;story&quot;\""),
+        "{snippet}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_embed_view_shows_the_ensemble_the_transport_and_the_narration_only() {
+    set_hash("#story=collision-3.4.5&embed=1");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    assert_eq!(count(host, ".app.embed"), 1);
+    assert_eq!(count(host, ".ensemble-svg .server"), 5);
+    assert_eq!(count(host, ".transport .scrubber"), 1);
+    assert_eq!(count(host, ".narration"), 1);
+    for gone in [
+        ".topbar",
+        ".tabs",
+        ".palette",
+        ".details",
+        "select.story-select",
+    ] {
+        assert_eq!(count(host, gone), 0, "{gone} in the embed view");
+    }
+    let open = find(host, "a.embed-open").get_attribute("href").unwrap();
+    assert!(open.ends_with("#story=collision-3.4.5"), "{open}");
+    // The servers start at 0 (the first stops are there); a few more and time moves.
+    for _ in 0..30 {
+        if text(host, ".clock .now") != "0.000 s" {
+            break;
+        }
+        click(host, "button[aria-label='Next interesting event']").await;
+    }
+    assert_ne!(text(host, ".clock .now"), "0.000 s");
+    drop(app);
+    set_hash("");
 }

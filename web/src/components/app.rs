@@ -57,6 +57,49 @@ fn push_hash(hash: &str) {
     }
 }
 
+/// Whether a fragment asks for the embed view (`&embed=1`): the ensemble, the transport and
+/// the narration only, for an iframe.
+pub fn is_embed(hash: &str) -> bool {
+    hash.trim_start_matches('#')
+        .split('&')
+        .any(|p| p == "embed=1")
+}
+
+/// The fragment without its view parameters (`embed`): what says what to open.
+pub fn without_view_params(hash: &str) -> String {
+    hash.trim_start_matches('#')
+        .split('&')
+        .filter(|p| p.split('=').next() != Some("embed"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The address of the embed view of `href` (a page address with its fragment).
+pub fn embed_href(href: &str) -> String {
+    if is_embed(href.split_once('#').map(|(_, f)| f).unwrap_or("")) {
+        href.to_string()
+    } else if href.contains('#') {
+        format!("{href}&embed=1")
+    } else {
+        format!("{href}#embed=1")
+    }
+}
+
+/// The `<iframe>` snippet that embeds `href`'s scenario and moment.
+pub fn embed_snippet(href: &str, title: &str) -> String {
+    let attr = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    };
+    format!(
+        "<iframe src=\"{}\" title=\"zksim: {}\" width=\"820\" height=\"720\" \
+         style=\"border:1px solid #ccc;border-radius:8px\" loading=\"lazy\"></iframe>",
+        attr(&embed_href(href)),
+        attr(title)
+    )
+}
+
 fn copy_to_clipboard(text: &str) {
     if let Some(w) = window() {
         let promise = w.navigator().clipboard().write_text(text);
@@ -68,9 +111,11 @@ fn copy_to_clipboard(text: &str) {
     }
 }
 
-/// What a fragment asks for: an engine, or why it cannot be opened.
+/// What a fragment asks for: an engine, or why it cannot be opened. View parameters
+/// (`&embed=1`) do not change what opens.
 pub fn open_fragment(hash: &str) -> Result<Engine, String> {
-    let frag = hash.trim_start_matches('#');
+    let frag = without_view_params(hash);
+    let frag = frag.as_str();
     if frag.is_empty() {
         return Engine::story(DEFAULT_STORY).ok_or_else(|| "the default story is missing".into());
     }
@@ -147,6 +192,8 @@ pub fn App() -> Html {
     let theme = use_state(|| "auto".to_string());
     let share_url = use_state(|| None::<String>);
     let report = use_state(|| None::<String>);
+    // The embed view (`&embed=1`) is chosen by the address the page opened at.
+    let embed = *use_memo((), |_| is_embed(&location_hash()));
     // The fragment now on screen, so our own pushState and repeated events are not reopened.
     let loaded_hash = use_mut_ref(location_hash);
     let dispatcher = store.dispatcher();
@@ -550,6 +597,70 @@ pub fn App() -> Html {
     }))
     .clone();
 
+    let banner = engine.banner.as_ref().map(|b| {
+        html! {
+            <div class={classes!("banner", b.error.then_some("error"))} role={if b.error { "alert" } else { "status" }}>
+                <span>{ &b.text }</span>
+                if b.undo && store.has_set_aside() {
+                    <button class="undo" onclick={onundo.clone()}>{ "Undo: bring them back" }</button>
+                }
+                <button class="link-button" onclick={ondismiss.clone()} aria-label="Dismiss">{ "×" }</button>
+            </div>
+        }
+    });
+    let transport = html! {
+        <div class="transport" role="toolbar" aria-label="Playback">
+            <button onclick={onrewind} aria-label="Rewind to the start" title="Home">{ "↺ Start" }</button>
+            <button class="primary play" onclick={onplay} aria-label={if playing { "Pause" } else { "Play" }}
+                    title="Space">{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
+            <button onclick={onstep} aria-label="Step one event" title="→">{ "Step" }</button>
+            <button onclick={onnext} aria-label="Next interesting event" title="Shift+→">{ "Next ★" }</button>
+            <label class="field-inline">{ "Speed " }
+                <select aria-label="Speed" onchange={onspeed} key={format!("speed-{speed}")}>
+                    { for SPEEDS.iter().map(|s| html! {
+                        <option value={s.to_string()} selected={(speed - s).abs() < 1e-9}>{ format!("{s}x") }</option>
+                    }) }
+                </select>
+            </label>
+            <input type="range" class="scrubber" aria-label="Time" min="0" max={until.to_string()}
+                   step="1" value={now.to_string()} oninput={onscrub}
+                   style={format!("--computed:{computed_pct:.1}%")} />
+            <span class="clock" aria-label="Virtual time"><span class="now">{ secs(now) }</span>{ format!(" / {}", secs(until)) }</span>
+            <span class="hash" title="Trace hash of everything up to now: the same run gives the same hash everywhere">
+                { "trace " }<code class="trace-hash">{ hash }</code>
+            </span>
+        </div>
+    };
+
+    if embed {
+        // The embed view: the ensemble, the transport and the narration, sized for an iframe,
+        // and a way out to the whole playground at the same scenario and moment.
+        let full = window()
+            .and_then(|w| w.location().href().ok())
+            .map(|href| match href.split_once('#') {
+                Some((page, frag)) => format!("{page}#{}", without_view_params(frag)),
+                None => href,
+            })
+            .unwrap_or_default();
+        return html! {
+            <div class="app embed" data-playing={playing.to_string()}>
+                <h1 class="embed-title">
+                    <a href={full} target="_blank" rel="noopener" class="embed-open"
+                       title="Open this scenario in the whole playground">{ "zksim" }</a>
+                    { " " }<span class="sub">{ title_of(&engine) }</span>
+                </h1>
+                { for banner }
+                { transport }
+                <main class="stage">
+                    <Ensemble ..props.clone() />
+                    <aside class="side">
+                        <Narration ..slow.clone() />
+                    </aside>
+                </main>
+            </div>
+        };
+    }
+
     html! {
         <div class="app" data-playing={playing.to_string()}>
             <header class="topbar">
@@ -586,19 +697,14 @@ pub fn App() -> Html {
                 </button>
                 <button onclick={onhelp} aria-label="Keyboard shortcuts" aria-expanded={help.to_string()}>{ "?" }</button>
             </header>
-            if let Some(b) = &engine.banner {
-                <div class={classes!("banner", b.error.then_some("error"))} role={if b.error { "alert" } else { "status" }}>
-                    <span>{ &b.text }</span>
-                    if b.undo && store.has_set_aside() {
-                        <button class="undo" onclick={onundo}>{ "Undo: bring them back" }</button>
-                    }
-                    <button class="link-button" onclick={ondismiss} aria-label="Dismiss">{ "×" }</button>
-                </div>
-            }
+            { for banner }
             if let Some(url) = &*share_url {
                 <div class="share-row">
                     <label for="share-url">{ "Link copied (or copy it here):" }</label>
                     <input id="share-url" type="text" readonly=true value={url.clone()} />
+                    <label for="share-embed">{ "Embed it in a page (only the ensemble, time and the story):" }</label>
+                    <input id="share-embed" type="text" readonly=true
+                           value={embed_snippet(url, &title_of(&engine))} />
                 </div>
             }
             if let Some(text) = &*report {
@@ -609,27 +715,7 @@ pub fn App() -> Html {
                             onclick={let report = report.clone(); Callback::from(move |_| report.set(None))}>{ "close" }</button>
                 </div>
             }
-            <div class="transport" role="toolbar" aria-label="Playback">
-                <button onclick={onrewind} aria-label="Rewind to the start" title="Home">{ "↺ Start" }</button>
-                <button class="primary play" onclick={onplay} aria-label={if playing { "Pause" } else { "Play" }}
-                        title="Space">{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
-                <button onclick={onstep} aria-label="Step one event" title="→">{ "Step" }</button>
-                <button onclick={onnext} aria-label="Next interesting event" title="Shift+→">{ "Next ★" }</button>
-                <label class="field-inline">{ "Speed " }
-                    <select aria-label="Speed" onchange={onspeed} key={format!("speed-{speed}")}>
-                        { for SPEEDS.iter().map(|s| html! {
-                            <option value={s.to_string()} selected={(speed - s).abs() < 1e-9}>{ format!("{s}x") }</option>
-                        }) }
-                    </select>
-                </label>
-                <input type="range" class="scrubber" aria-label="Time" min="0" max={until.to_string()}
-                       step="1" value={now.to_string()} oninput={onscrub}
-                       style={format!("--computed:{computed_pct:.1}%")} />
-                <span class="clock" aria-label="Virtual time"><span class="now">{ secs(now) }</span>{ format!(" / {}", secs(until)) }</span>
-                <span class="hash" title="Trace hash of everything up to now: the same run gives the same hash everywhere">
-                    { "trace " }<code class="trace-hash">{ hash }</code>
-                </span>
-            </div>
+            { transport }
             <main class="stage">
                 <Ensemble ..props.clone() />
                 <aside class="side">
