@@ -94,7 +94,7 @@ stamp="node_modules/.zksim-package-lock.sha256"
 if [[ -f $stamp && $(cat "$stamp") == "$lock_sum" ]]; then
   say "npm: node_modules matches package-lock.json"
 else
-  say "npm ci (playwright-core, binaryen's wasm-opt)"
+  say "npm ci (playwright-core, binaryen's wasm-opt, axe-core)"
   npm ci --no-fund --no-audit
   printf '%s\n' "$lock_sum" >"$stamp"
 fi

@@ -8,8 +8,12 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+/** axe-core's browser build (package.json pins it; `npm ci` in setup installs it). */
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = path.join(ROOT, 'tests/e2e/screenshots');
@@ -174,4 +178,27 @@ export async function screenshot(page, name, { failure = false } = {}) {
   const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true, timeout: 15_000 });
   return file;
+}
+
+/**
+ * Runs axe-core on the page as it is now (injected once per document) and returns its
+ * violations of `impacts`, each as `rule (impact): help; at <selectors>`.
+ */
+export async function axeViolations(page, impacts = ['serious', 'critical']) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ path: AXE_PATH });
+  }
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 4).map((n) => n.target.join(' ')),
+      count: v.nodes.length,
+    }));
+  });
+  return violations
+    .filter((v) => impacts.includes(v.impact))
+    .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.count} at ${v.targets.join(' | ')}`);
 }

@@ -6,7 +6,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { assertNoPageErrors, freePort, launchBrowser, screenshot, startTrunkServe } from './harness.mjs';
+import {
+  assertNoPageErrors,
+  axeViolations,
+  freePort,
+  launchBrowser,
+  screenshot,
+  startTrunkServe,
+} from './harness.mjs';
 
 const TEST_MS_MAX = 60_000;
 let server;
@@ -30,8 +37,8 @@ after(async () => {
  * A test that leaves a screenshot of the page behind when it fails, and fails when the page
  * logged a console error or threw while it ran.
  */
-function pageTest(name, body) {
-  test(name, { timeout: TEST_MS_MAX }, async () => {
+function pageTest(name, body, timeout = TEST_MS_MAX) {
+  test(name, { timeout }, async () => {
     try {
       browser.errors.splice(0, browser.errors.length);
       await body(browser.page);
@@ -494,3 +501,62 @@ pageTest('the embed view shows the ensemble, time and the story; Share offers th
     await page.setViewportSize({ width: 1366, height: 860 });
   }
 });
+
+pageTest('the keyboard reaches servers, clients, rows and log lines, with a visible focus', async (page) => {
+  await open(page, '#story=collision-3.4.5');
+  await scrubTo(page, 2_100);
+  await page.locator('.scrubber').focus();
+  assert.ok(await tabTo(page, '.ensemble-svg .server'), 'Tab never reached a server');
+  assert.equal(
+    await page.evaluate(() => getComputedStyle(document.activeElement.querySelector('rect')).strokeWidth),
+    '3px',
+    'no visible focus on a server',
+  );
+  await page.keyboard.press('Enter');
+  assert.match(await page.locator('.details').textContent(), /epoch/);
+  assert.ok(await tabTo(page, '.ensemble-svg .client'), 'Tab never reached a client');
+  await page.keyboard.press('Enter');
+  assert.match(await page.locator('.details').textContent(), /session/);
+  await page.locator('#tab-sessions').click();
+  assert.ok(await tabTo(page, '.session-row'), 'Tab never reached a session row');
+  await page.keyboard.press('Enter');
+  assert.match(await page.locator('.details').textContent(), /minted by/);
+  await page.locator('#tab-log').click();
+  assert.ok(await tabTo(page, '.log-line'), 'Tab never reached a log line');
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
+  await page.keyboard.press('Enter');
+  assert.match(await page.locator('.details').textContent(), /why/);
+});
+
+for (const theme of ['light', 'dark']) {
+  pageTest(
+    `axe finds no serious or critical violation at 1440 px and 390 px (${theme})`,
+    async (page) => {
+      await page.emulateMedia({ colorScheme: theme });
+      const found = [];
+      try {
+        for (const width of [1440, 390]) {
+          await page.setViewportSize({ width, height: 900 });
+          await open(page, '#story=collision-3.4.5');
+          await scrubTo(page, 2_100);
+          for (const tab of ['sessions', 'buckets', 'sequence', 'data', 'log', 'about']) {
+            await page.locator(`#tab-${tab}`).click();
+            for (const v of await axeViolations(page)) found.push(`${width} px, ${tab}: ${v}`);
+          }
+          await page.getByRole('button', { name: /^Share/ }).click();
+          await page.getByRole('button', { name: /^Bug report/ }).click();
+          for (const v of await axeViolations(page)) found.push(`${width} px, share and report: ${v}`);
+          await page.keyboard.press('?');
+          for (const v of await axeViolations(page)) found.push(`${width} px, help: ${v}`);
+          await open(page, '#story=collision-3.4.5&embed=1');
+          for (const v of await axeViolations(page)) found.push(`${width} px, embed: ${v}`);
+        }
+      } finally {
+        await page.emulateMedia({ colorScheme: null });
+        await page.setViewportSize({ width: 1366, height: 860 });
+      }
+      assert.deepEqual(found, [], found.join('\n'));
+    },
+    150_000,
+  );
+}

@@ -1,5 +1,6 @@
 //! The playground teaches: the sequence diagram's quorum toggle and to-scale rows; the story so far
-//! (beats to jump back to) and the stories to compare with; the bug-report text; the embed view.
+//! (beats to jump back to) and the stories to compare with; the bug-report text; the embed view;
+//! keyboard access to what is drawn and listed.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::JsCast;
@@ -17,7 +18,7 @@ use zksim_web::report::{REPORT_LINES_MAX, bug_report, is_session_line};
 use zksim_web::state::Engine;
 
 mod dom;
-use dom::{click, count, find, key_on, mount_owned, scrub, set_hash, text};
+use dom::{click, count, find, key_on, mount_owned, scrub, set_hash, settle_until, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -279,4 +280,44 @@ async fn the_embed_view_shows_the_ensemble_the_transport_and_the_narration_only(
     assert_ne!(text(host, ".clock .now"), "0.000 s");
     drop(app);
     set_hash("");
+}
+
+// ----- 5. the keyboard reaches what is drawn and listed -----
+
+#[wasm_bindgen_test]
+async fn servers_clients_rows_and_log_lines_take_focus_and_enter_selects_them() {
+    set_hash("");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    scrub(host, 2_100).await;
+    for sel in [".ensemble-svg .server", ".ensemble-svg .client"] {
+        let all = host.query_selector_all(sel).unwrap();
+        for i in 0..all.length() {
+            let el: web_sys::Element = all.item(i).unwrap().dyn_into().unwrap();
+            assert_eq!(el.get_attribute("tabindex").as_deref(), Some("0"), "{sel}");
+        }
+    }
+    key_on(&find(host, ".ensemble-svg .server"), "Enter").await;
+    assert!(
+        text(host, ".details").contains("epoch"),
+        "{}",
+        text(host, ".details")
+    );
+    click(host, "#tab-sessions").await;
+    key_on(&find(host, ".session-row"), "Enter").await;
+    assert!(text(host, ".details").contains("minted by"));
+    // No table header without a name.
+    let ths = host.query_selector_all("th").unwrap();
+    assert!(ths.length() > 0);
+    for i in 0..ths.length() {
+        let th = ths.item(i).unwrap();
+        assert!(!th.text_content().unwrap_or_default().trim().is_empty());
+    }
+    click(host, "#tab-log").await;
+    let line = find(host, ".log-line");
+    assert_eq!(line.get_attribute("tabindex").as_deref(), Some("0"));
+    key_on(&line, "Enter").await;
+    let ok = settle_until(|| text(host, ".details").contains("why")).await;
+    assert!(ok, "{}", text(host, ".details"));
+    drop(app);
 }

@@ -531,6 +531,11 @@ pub fn App() -> Html {
         }),
         dispatch: dispatch.clone(),
     };
+    let tab_id = TABS
+        .iter()
+        .find(|(t, _, _)| *t == *tab)
+        .map(|(_, id, _)| *id)
+        .unwrap_or("sessions");
     let tab_body = match *tab {
         Tab::Sessions => html! { <Sessions ..slow.clone() /> },
         Tab::Buckets => html! { <Buckets ..slow.clone() /> },
@@ -610,7 +615,7 @@ pub fn App() -> Html {
     });
     let transport = html! {
         <div class="transport" role="toolbar" aria-label="Playback">
-            <button onclick={onrewind} aria-label="Rewind to the start" title="Home">{ "↺ Start" }</button>
+            <button onclick={onrewind} aria-label="Start: rewind to the beginning" title="Home">{ "↺ Start" }</button>
             <button class="primary play" onclick={onplay} aria-label={if playing { "Pause" } else { "Play" }}
                     title="Space">{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
             <button onclick={onstep} aria-label="Step one event" title="→">{ "Step" }</button>
@@ -625,7 +630,7 @@ pub fn App() -> Html {
             <input type="range" class="scrubber" aria-label="Time" min="0" max={until.to_string()}
                    step="1" value={now.to_string()} oninput={onscrub}
                    style={format!("--computed:{computed_pct:.1}%")} />
-            <span class="clock" aria-label="Virtual time"><span class="now">{ secs(now) }</span>{ format!(" / {}", secs(until)) }</span>
+            <span class="clock" role="timer" aria-label="Virtual time"><span class="now">{ secs(now) }</span>{ format!(" / {}", secs(until)) }</span>
             <span class="hash" title="Trace hash of everything up to now: the same run gives the same hash everywhere">
                 { "trace " }<code class="trace-hash">{ hash }</code>
             </span>
@@ -644,18 +649,20 @@ pub fn App() -> Html {
             .unwrap_or_default();
         return html! {
             <div class="app embed" data-playing={playing.to_string()}>
-                <h1 class="embed-title">
-                    <a href={full} target="_blank" rel="noopener" class="embed-open"
-                       title="Open this scenario in the whole playground">{ "zksim" }</a>
-                    { " " }<span class="sub">{ title_of(&engine) }</span>
-                </h1>
-                { for banner }
-                { transport }
-                <main class="stage">
-                    <Ensemble ..props.clone() />
-                    <aside class="side">
-                        <Narration ..slow.clone() />
-                    </aside>
+                <main class="main">
+                    <h1 class="embed-title">
+                        <a href={full} target="_blank" rel="noopener" class="embed-open"
+                           title="Open this scenario in the whole playground">{ "zksim" }</a>
+                        { " " }<span class="sub">{ title_of(&engine) }</span>
+                    </h1>
+                    { for banner }
+                    { transport }
+                    <div class="stage">
+                        <Ensemble ..props.clone() />
+                        <aside class="side" aria-label="Narration">
+                            <Narration ..slow.clone() />
+                        </aside>
+                    </div>
                 </main>
             </div>
         };
@@ -697,54 +704,57 @@ pub fn App() -> Html {
                 </button>
                 <button onclick={onhelp} aria-label="Keyboard shortcuts" aria-expanded={help.to_string()}>{ "?" }</button>
             </header>
-            { for banner }
-            if let Some(url) = &*share_url {
-                <div class="share-row">
-                    <label for="share-url">{ "Link copied (or copy it here):" }</label>
-                    <input id="share-url" type="text" readonly=true value={url.clone()} />
-                    <label for="share-embed">{ "Embed it in a page (only the ensemble, time and the story):" }</label>
-                    <input id="share-embed" type="text" readonly=true
-                           value={embed_snippet(url, &title_of(&engine))} />
+            <main class="main">
+                { for banner }
+                if let Some(url) = &*share_url {
+                    <div class="share-row">
+                        <label for="share-url">{ "Link copied (or copy it here):" }</label>
+                        <input id="share-url" type="text" readonly=true value={url.clone()} />
+                        <label for="share-embed">{ "Embed it in a page (only the ensemble, time and the story):" }</label>
+                        <input id="share-embed" type="text" readonly=true
+                               value={embed_snippet(url, &title_of(&engine))} />
+                    </div>
+                }
+                if let Some(text) = &*report {
+                    <div class="report-row">
+                        <label for="report-text">{ "Bug report text, copied (or copy it here) for a JIRA or GitHub issue:" }</label>
+                        <textarea id="report-text" readonly=true rows="12" value={text.clone()} />
+                        <button class="link-button" aria-label="Close the bug report text"
+                                onclick={let report = report.clone(); Callback::from(move |_| report.set(None))}>{ "close" }</button>
+                    </div>
+                }
+                { transport }
+                <div class="stage">
+                    <Ensemble ..props.clone() />
+                    <aside class="side" aria-label="Story, details and acts">
+                        <Narration ..slow.clone() />
+                        <Details ..slow.clone() />
+                        <Palette servers={palette_servers} clients={palette_clients}
+                                 dispatch={dispatch.clone()} />
+                    </aside>
                 </div>
-            }
-            if let Some(text) = &*report {
-                <div class="report-row">
-                    <label for="report-text">{ "Bug report text, copied (or copy it here) for a JIRA or GitHub issue:" }</label>
-                    <textarea id="report-text" readonly=true rows="12" value={text.clone()} />
-                    <button class="link-button" aria-label="Close the bug report text"
-                            onclick={let report = report.clone(); Callback::from(move |_| report.set(None))}>{ "close" }</button>
-                </div>
-            }
-            { transport }
-            <main class="stage">
-                <Ensemble ..props.clone() />
-                <aside class="side">
-                    <Narration ..slow.clone() />
-                    <Details ..slow.clone() />
-                    <Palette servers={palette_servers} clients={palette_clients}
-                             dispatch={dispatch.clone()} />
-                </aside>
+                <section class="panel tabs" aria-label="Views">
+                    <div role="tablist" aria-label="Views">{ for tabs }</div>
+                    <div role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", tab_id)}>{ tab_body }</div>
+                </section>
+                if *help {
+                    <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
+                        <h2 id="help-title">{ "Keyboard" }</h2>
+                        <dl class="keys">
+                            <dt><kbd>{ "Space" }</kbd></dt><dd>{ "play / pause" }</dd>
+                            <dt><kbd>{ "→" }</kbd></dt><dd>{ "step one event" }</dd>
+                            <dt><kbd>{ "Shift" }</kbd>{ "+" }<kbd>{ "→" }</kbd></dt><dd>{ "next interesting event" }</dd>
+                            <dt><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "Shift" }</kbd>{ "+" }<kbd>{ "←" }</kbd></dt><dd>{ "back 1 s / 10 s" }</dd>
+                            <dt><kbd>{ "Home" }</kbd>{ " / " }<kbd>{ "End" }</kbd></dt><dd>{ "start / end" }</dd>
+                            <dt><kbd>{ "[" }</kbd>{ " / " }<kbd>{ "]" }</kbd></dt><dd>{ "slower / faster" }</dd>
+                            <dt><kbd>{ "Tab" }</kbd></dt><dd>{ "every server, client, message, row and log line; Enter selects it" }</dd>
+                            <dt><kbd>{ "?" }</kbd></dt><dd>{ "this help" }</dd>
+                            <dt><kbd>{ "Esc" }</kbd></dt><dd>{ "close, clear the selection" }</dd>
+                        </dl>
+                        <button class="primary" onclick={let help = help.clone(); Callback::from(move |_| help.set(false))}>{ "Close" }</button>
+                    </div>
+                }
             </main>
-            <section class="panel tabs">
-                <div role="tablist" aria-label="Views">{ for tabs }</div>
-                <div role="tabpanel">{ tab_body }</div>
-            </section>
-            if *help {
-                <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
-                    <h2 id="help-title">{ "Keyboard" }</h2>
-                    <dl class="keys">
-                        <dt><kbd>{ "Space" }</kbd></dt><dd>{ "play / pause" }</dd>
-                        <dt><kbd>{ "→" }</kbd></dt><dd>{ "step one event" }</dd>
-                        <dt><kbd>{ "Shift" }</kbd>{ "+" }<kbd>{ "→" }</kbd></dt><dd>{ "next interesting event" }</dd>
-                        <dt><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "Shift" }</kbd>{ "+" }<kbd>{ "←" }</kbd></dt><dd>{ "back 1 s / 10 s" }</dd>
-                        <dt><kbd>{ "Home" }</kbd>{ " / " }<kbd>{ "End" }</kbd></dt><dd>{ "start / end" }</dd>
-                        <dt><kbd>{ "[" }</kbd>{ " / " }<kbd>{ "]" }</kbd></dt><dd>{ "slower / faster" }</dd>
-                        <dt><kbd>{ "?" }</kbd></dt><dd>{ "this help" }</dd>
-                        <dt><kbd>{ "Esc" }</kbd></dt><dd>{ "close, clear the selection" }</dd>
-                    </dl>
-                    <button class="primary" onclick={let help = help.clone(); Callback::from(move |_| help.set(false))}>{ "Close" }</button>
-                </div>
-            }
         </div>
     }
 }

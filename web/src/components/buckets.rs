@@ -52,15 +52,18 @@ pub fn Buckets(props: &Props) -> Html {
                 let chips = b.sessions.iter().take(CHIPS_PER_BUCKET_MAX).enumerate().map(|(i, id)| {
                     let y = AXIS_Y - 18.0 - 17.0 * i as f64;
                     let selected = matches!(&sel, Some(Selection::Session { id: s, .. }) if s == id);
-                    let onclick = {
+                    let select = {
                         let d = props.dispatch.clone();
                         let id = *id;
-                        Callback::from(move |_| d.emit(Action::Select(Some(Selection::Session { id, minted_by: None }))))
+                        Callback::from(move |()| d.emit(Action::Select(Some(Selection::Session { id, minted_by: None }))))
                     };
+                    let onkeydown = super::on_activate(select.clone());
+                    let onclick = select.reform(|_: MouseEvent| ());
                     let label = hex(*id);
                     let short = if label.len() > 8 { format!("…{}", &label[label.len() - 5..]) } else { label.clone() };
                     html! {
-                        <g class={classes!("chip", selected.then_some("selected"))} {onclick}>
+                        <g class={classes!("chip", selected.then_some("selected"))} role="button" tabindex="0"
+                           aria-label={format!("Session {label}")} {onclick} {onkeydown}>
                             <title>{ label }</title>
                             <rect x={fx(bx - 28.0)} y={fx(y - 7.0)} width="56" height="15" rx="3" />
                             <text x={fx(bx)} y={fx(y + 4.0)}>{ short }</text>
@@ -79,7 +82,7 @@ pub fn Buckets(props: &Props) -> Html {
                 }
             });
             html! {
-                <svg viewBox={format!("0 0 {W} {H}")} class="buckets-svg" role="img"
+                <svg viewBox={format!("0 0 {W} {H}")} class="buckets-svg" role="group"
                      aria-label="The leader's expiry buckets on a time axis">
                     <line class="axis" x1="20" x2={fx(W - 20.0)} y1={fx(AXIS_Y)} y2={fx(AXIS_Y)} />
                     { for ticks }

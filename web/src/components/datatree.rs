@@ -30,13 +30,16 @@ pub fn DataTree(props: &Props) -> Html {
             }
         };
         let selected = sel == Some(Selection::Znode(z.path.clone()));
-        let onclick = {
+        let select = {
             let d = props.dispatch.clone();
             let p = z.path.clone();
-            Callback::from(move |_| d.emit(Action::Select(Some(Selection::Znode(p.clone())))))
+            Callback::from(move |()| d.emit(Action::Select(Some(Selection::Znode(p.clone())))))
         };
+        let onkeydown = super::on_activate(select.clone());
+        let onclick = select.reform(|_: MouseEvent| ());
         html! {
-            <tr data-path={z.path.clone()} class={classes!(selected.then_some("selected"))} {onclick}>
+            <tr data-path={z.path.clone()} class={classes!(selected.then_some("selected"))}
+                tabindex="0" {onclick} {onkeydown}>
                 <td class="mono" style={format!("padding-left:{}rem", 0.3 + depth as f64)}>
                     <span title={z.path.clone()}>{ format!("/{name}") }</span>
                 </td>

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use zksim::server::Role;
 use zksim::view::{ClientView, MessageView, ServerView};
 
-use super::Props;
+use super::{Props, on_activate};
 use crate::state::{Action, Selection};
 
 const W: f64 = 720.0;
@@ -108,6 +108,12 @@ pub fn Ensemble(props: &Props) -> Html {
             d.emit(Action::Select(Some(s.clone())))
         })
     };
+    let select_key = |s: Selection| {
+        let d = props.dispatch.clone();
+        on_activate(Callback::from(move |()| {
+            d.emit(Action::Select(Some(s.clone())))
+        }))
+    };
 
     // Quorum links: each follower to the leader.
     let quorum_links = servers
@@ -161,9 +167,10 @@ pub fn Ensemble(props: &Props) -> Html {
         );
         html! {
             <g class={classes!("server", role_class(s.role), selected.then_some("selected"))}
-               data-server={s.myid.to_string()} role="button" tabindex="-1"
+               data-server={s.myid.to_string()} role="button" tabindex="0"
                aria-label={title.clone()}
-               onclick={select(Selection::Server(s.myid))}>
+               onclick={select(Selection::Server(s.myid))}
+               onkeydown={select_key(Selection::Server(s.myid))}>
                 <title>{ title }</title>
                 <rect x={fx(x - 30.0)} y={fx(y - 20.0)} width="60" height="40" rx="8" />
                 <text x={fx(x)} y={fx(y - 3.0)} class="server-name">{ format!("s{}", s.myid) }</text>
@@ -181,7 +188,10 @@ pub fn Ensemble(props: &Props) -> Html {
         let title = format!("{} → {}: {} ({})", m.from, m.to, m.summary, m.status);
         html! {
             <g class={classes!("message", kind_class(m.kind), m.status, selected.then_some("selected"))}
-               data-kind={m.kind} onclick={select(Selection::Message(m.id))}>
+               data-kind={m.kind} key={m.id.to_string()} role="button" tabindex="0"
+               aria-label={title.clone()}
+               onclick={select(Selection::Message(m.id))}
+               onkeydown={select_key(Selection::Message(m.id))}>
                 <title>{ title }</title>
                 <circle cx={fx(x)} cy={fx(y)} r="5" />
                 if label_messages {
@@ -205,7 +215,7 @@ pub fn Ensemble(props: &Props) -> Html {
             // Two layers with the same viewBox: what changes rarely, and the moving messages
             // (their own compositing layer, so a frame repaints only the dots).
             <div class="ensemble-box">
-                <svg viewBox={format!("0 0 {W} {H}")} class="ensemble-svg" role="img"
+                <svg viewBox={format!("0 0 {W} {H}")} class="ensemble-svg" role="group"
                      aria-label="Servers, clients and their connections"
                      onclick={onbackground}>
                     { for quorum_links }
@@ -214,7 +224,7 @@ pub fn Ensemble(props: &Props) -> Html {
                     <ClientDots dots={Rc::new(dots)} selected={selected_client}
                         label={label_clients} dispatch={props.dispatch.clone()} />
                 </svg>
-                <svg viewBox={format!("0 0 {W} {H}")} class="ensemble-messages" role="img"
+                <svg viewBox={format!("0 0 {W} {H}")} class="ensemble-messages" role="group"
                      aria-label="Messages in flight">
                     { for message_dots }
                     if more > 0 {
@@ -312,11 +322,18 @@ fn ClientDots(p: &DotsProps) -> Html {
                         d.emit(Action::Select(Some(Selection::Client(name.clone()))))
                     })
                 };
+                let onkeydown = {
+                    let d = p.dispatch.clone();
+                    let name = c.name.clone();
+                    on_activate(Callback::from(move |()| {
+                        d.emit(Action::Select(Some(Selection::Client(name.clone()))))
+                    }))
+                };
                 let selected = p.selected.as_deref() == Some(c.name.as_str());
                 html! {
                     <g class={classes!("client", c.class, selected.then_some("selected"))}
-                       data-client={c.name.clone()} role="button" tabindex="-1"
-                       aria-label={c.title.clone()} {onclick}>
+                       data-client={c.name.clone()} role="button" tabindex="0"
+                       aria-label={c.title.clone()} {onclick} {onkeydown}>
                         <title>{ &c.title }</title>
                         <circle cx={c.x.clone()} cy={c.y.clone()} r={r} />
                         if p.label {

@@ -44,14 +44,17 @@ pub fn Log(props: &Props) -> Html {
             continue;
         }
         let selected = engine.selection == Some(Selection::Event(e.seq));
-        let onclick = {
+        let select = {
             let d = props.dispatch.clone();
             let seq = e.seq;
-            Callback::from(move |_| d.emit(Action::Select(Some(Selection::Event(seq)))))
+            Callback::from(move |()| d.emit(Action::Select(Some(Selection::Event(seq)))))
         };
+        let onkeydown = super::on_activate(select.clone());
+        let onclick = select.reform(|_: MouseEvent| ());
         lines.push(html! {
             <li class={classes!("log-line", l.level.as_str(), selected.then_some("selected"))}
-                data-seq={e.seq.to_string()} {onclick}>{ line }</li>
+                data-seq={e.seq.to_string()} key={e.seq.to_string()} tabindex="0"
+                {onclick} {onkeydown}>{ line }</li>
         });
         if lines.len() >= LINES_MAX {
             break;

@@ -94,7 +94,7 @@ pub fn Sessions(props: &Props) -> Html {
                 <caption>{ "Each server's next session IDs" }</caption>
                 <thead><tr>
                     <th scope="col">{ "Server" }</th><th scope="col">{ "Range" }</th>
-                    <th scope="col">{ "Time field" }</th><th scope="col">{ "" }</th>
+                    <th scope="col">{ "Time field" }</th><th scope="col"><span class="visually-hidden">{ "Flags" }</span></th>
                 </tr></thead>
                 <tbody>{ for range_rows }</tbody>
             </table>
@@ -105,7 +105,7 @@ pub fn Sessions(props: &Props) -> Html {
                     <th scope="col">{ "Minted by" }</th><th scope="col">{ "Time field" }</th>
                     <th scope="col">{ "Timeout" }</th><th scope="col">{ "State" }</th>
                     <th scope="col">{ "Owner" }</th><th scope="col">{ "Expires in" }</th>
-                    <th scope="col">{ "" }</th>
+                    <th scope="col"><span class="visually-hidden">{ "Flags" }</span></th>
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
@@ -136,19 +136,21 @@ struct SessionRowProps {
 /// are not rendered again.
 #[function_component]
 fn SessionRow(p: &SessionRowProps) -> Html {
-    let onclick = {
+    let select = {
         let d = p.dispatch.clone();
         let (id, minted_by) = (p.id, p.minted_by);
-        Callback::from(move |_| {
+        Callback::from(move |()| {
             d.emit(Action::Select(Some(Selection::Session {
                 id,
                 minted_by: Some(minted_by),
             })))
         })
     };
+    let onkeydown = super::on_activate(select.clone());
+    let onclick = select.reform(|_: MouseEvent| ());
     html! {
         <tr class={classes!("session-row", p.state, p.selected.then_some("selected"), p.collides.then_some("collides"))}
-            data-session={hex(p.id)} {onclick}>
+            data-session={hex(p.id)} tabindex="0" {onclick} {onkeydown}>
             <td class="mono">{ anatomy(p.id) }</td>
             <td>{ format!("s{}", p.minted_by) }</td>
             <td>{ &p.time }</td>
