@@ -5,6 +5,7 @@
 // log land in tests/e2e/artifacts/.
 
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import {
   assertNoPageErrors,
@@ -560,3 +561,24 @@ for (const theme of ['light', 'dark']) {
     150_000,
   );
 }
+
+pageTest('the ensemble saves as an SVG and as a PNG', async (page) => {
+  await open(page, '#story=collision-3.4.5');
+  await scrubTo(page, 2_100);
+  const [svg] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: /^Save as SVG/ }).click(),
+  ]);
+  assert.equal(svg.suggestedFilename(), 'zksim-ensemble.svg');
+  const text = await fsp.readFile(await svg.path(), 'utf8');
+  assert.match(text, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(text, />s1</);
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: /^Save as PNG/ }).click(),
+  ]);
+  assert.equal(png.suggestedFilename(), 'zksim-ensemble.png');
+  const bytes = await fsp.readFile(await png.path());
+  assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+  assert.ok(bytes.length > 2000, `a PNG of ${bytes.length} bytes`);
+});

@@ -10,6 +10,7 @@
 
 pub mod acts;
 pub mod components;
+pub mod export;
 pub mod fmt;
 pub mod history;
 pub mod panic;

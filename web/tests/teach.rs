@@ -1,6 +1,6 @@
 //! The playground teaches: the sequence diagram's quorum toggle and to-scale rows; the story so far
 //! (beats to jump back to) and the stories to compare with; the bug-report text; the embed view;
-//! keyboard access to what is drawn and listed.
+//! keyboard access to what is drawn and listed; the ensemble saved as SVG and PNG.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::JsCast;
@@ -319,5 +319,56 @@ async fn servers_clients_rows_and_log_lines_take_focus_and_enter_selects_them() 
     key_on(&line, "Enter").await;
     let ok = settle_until(|| text(host, ".details").contains("why")).await;
     assert!(ok, "{}", text(host, ".details"));
+    drop(app);
+}
+
+// ----- 6. the ensemble as a file -----
+
+#[wasm_bindgen_test]
+fn a_composed_svg_is_well_formed_xml_with_its_style() {
+    let svg = zksim_web::export::compose(
+        "0 0 720 430",
+        (720.0, 430.0),
+        &[("ensemble-svg", "<text>a&nbsp;b</text>".into())],
+        ".x > y { fill: red }",
+        "dark",
+    );
+    let doc = web_sys::DomParser::new()
+        .unwrap()
+        .parse_from_string(&svg, web_sys::SupportedType::ImageSvgXml)
+        .unwrap();
+    assert_eq!(
+        doc.get_elements_by_tag_name("parsererror").length(),
+        0,
+        "{svg}"
+    );
+    assert!(svg.contains("data-theme=\"dark\""));
+    assert_eq!(
+        zksim_web::export::view_box_size("0 0 720 430"),
+        Some((720.0, 430.0))
+    );
+    assert_eq!(zksim_web::export::view_box_size("0 0 0 4"), None);
+}
+
+#[wasm_bindgen_test]
+async fn the_ensemble_on_screen_exports_as_a_standalone_svg() {
+    set_hash("");
+    let app = mount_owned::<App>().await;
+    let host = &app.host;
+    scrub(host, 2_100).await;
+    let svg = zksim_web::export::ensemble_svg().expect("no ensemble");
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(
+        svg.contains(">s1<") && svg.contains("<style>"),
+        "{}",
+        &svg[..400.min(svg.len())]
+    );
+    let doc = web_sys::DomParser::new()
+        .unwrap()
+        .parse_from_string(&svg, web_sys::SupportedType::ImageSvgXml)
+        .unwrap();
+    assert_eq!(doc.get_elements_by_tag_name("parsererror").length(), 0);
+    assert_eq!(count(host, "button.export-svg"), 1);
+    assert_eq!(count(host, "button.export-png"), 1);
     drop(app);
 }

@@ -243,6 +243,12 @@ pub fn Ensemble(props: &Props) -> Html {
                 <li><span class="dot frozen"></span>{ "frozen" }</li>
                 <li><span class="dot killed"></span>{ "killed / closed" }</li>
             </ul>
+            <div class="export">
+                <button class="export-svg" onclick={Callback::from(|_| { let _ = crate::export::save_svg(); })}
+                        aria-label="Save as SVG: the ensemble as a picture file">{ "Save as SVG" }</button>
+                <button class="export-png" onclick={Callback::from(|_| { let _ = crate::export::save_png(); })}
+                        aria-label="Save as PNG: the ensemble as an image">{ "Save as PNG" }</button>
+            </div>
         </section>
     }
 }
