@@ -63,7 +63,7 @@ pub fn Buckets(props: &Props) -> Html {
                     let short = if label.len() > 8 { format!("…{}", &label[label.len() - 5..]) } else { label.clone() };
                     html! {
                         <g class={classes!("chip", selected.then_some("selected"))} role="button" tabindex="0"
-                           aria-label={format!("Session {label}")} {onclick} {onkeydown}>
+                           aria-label={format!("{short}: session {label}")} {onclick} {onkeydown}>
                             <title>{ label }</title>
                             <rect x={fx(bx - 28.0)} y={fx(y - 7.0)} width="56" height="15" rx="3" />
                             <text x={fx(bx)} y={fx(y + 4.0)}>{ short }</text>

@@ -159,8 +159,9 @@ pub fn Ensemble(props: &Props) -> Html {
     let server_nodes = servers.iter().map(|s| {
         let (x, y) = pos(&format!("s{}", s.myid));
         let selected = sel == Some(Selection::Server(s.myid));
+        // The accessible name starts with the text drawn (name and role), as axe asks.
         let title = format!(
-            "s{}: {}, {} connection(s)",
+            "s{} {}: {} connection(s)",
             s.myid,
             s.role.name(),
             s.connections.len()
@@ -185,7 +186,10 @@ pub fn Ensemble(props: &Props) -> Html {
         let f = message_fraction(m, now);
         let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
         let selected = sel == Some(Selection::Message(m.id));
-        let title = format!("{} → {}: {} ({})", m.from, m.to, m.summary, m.status);
+        let title = format!(
+            "{} {} → {}: {} ({})",
+            m.kind, m.from, m.to, m.summary, m.status
+        );
         html! {
             <g class={classes!("message", kind_class(m.kind), m.status, selected.then_some("selected"))}
                data-kind={m.kind} key={m.id.to_string()} role="button" tabindex="0"

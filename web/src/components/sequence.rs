@@ -252,11 +252,17 @@ pub fn Sequence(props: &Props) -> Html {
                 (None, _) => ", in flight".to_string(),
             }
         );
+        // The accessible name starts with the text drawn (time and label), as axe asks.
+        let name = if show_label {
+            format!("{} {label}: {title}", secs(r.sent_ms))
+        } else {
+            title.clone()
+        };
         let selected = engine.selection == Some(Selection::Message(r.id));
         html! {
             <g class={classes!("seq-msg", kind_class(r.what), in_flight.then_some("in-flight"),
                                r.dropped.then_some("dropped"), selected.then_some("selected"))}
-               data-msg={r.id.to_string()} role="button" tabindex="0" aria-label={title.clone()}
+               data-msg={r.id.to_string()} role="button" tabindex="0" aria-label={name}
                key={r.id.to_string()} {onclick} {onkeydown}>
                 <title>{ title }</title>
                 <rect x="0" y={fx(y - 9.0)} width={fx(width)} height={fx((y2 - y + 12.0).max(ROW_H))} class="hit" />
