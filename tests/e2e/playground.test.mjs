@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
+import http from 'node:http';
 import { after, before, test } from 'node:test';
 import {
   assertNoPageErrors,
@@ -477,6 +478,7 @@ pageTest('the embed view shows the ensemble, time and the story; Share offers th
   const snippet = await page.locator('#share-embed').inputValue();
   const src = snippet.match(/src="([^"]+)"/)[1].replace(/&amp;/g, '&');
   assert.match(src, /#s=1\.[A-Za-z0-9_-]+&t=4000&embed=1$/);
+  let hostServer;
   await page.setViewportSize({ width: 820, height: 720 });
   try {
     await open(page, src.slice(src.indexOf('#')));
@@ -492,16 +494,28 @@ pageTest('the embed view shows the ensemble, time and the story; Share offers th
     await screenshot(page, 'playground-embed');
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 820, `the embed view is ${wide} px wide`);
-    // In a real iframe.
-    await page.goto('about:blank');
-    // Eager here: a lazy frame in a blank host page may wait for a scroll that never comes.
+    // In a real iframe, on a host page served from another loopback port (another origin), as a
+    // blog would embed it. Not about:blank or a page playwright makes up: Chromium's local network
+    // access checks refuse a loopback frame in a page that has no address of its own.
+    // Eager here: a lazy frame in a host page may wait for a scroll that never comes.
     const eager = snippet.replace(' loading="lazy"', '');
-    await page.setContent(`<!doctype html><html lang="en"><title>host</title><body>${eager}</body></html>`);
+    const hostPage = `<!doctype html><html lang="en"><title>host</title><body>${eager}</body></html>`;
+    hostServer = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(hostPage);
+    });
+    await new Promise((resolve) => hostServer.listen(0, '127.0.0.1', resolve));
+    await page.goto(`http://127.0.0.1:${hostServer.address().port}/`);
     const frame = page.frameLocator('iframe');
     await frame.locator('.ensemble-svg').waitFor();
     assert.equal(await frame.locator('.trace-hash').textContent(), hash);
   } finally {
     await page.setViewportSize({ width: 1366, height: 860 });
+    if (hostServer) {
+      // The frame's keep-alive connection would hold close() open.
+      hostServer.closeAllConnections();
+      await new Promise((resolve) => hostServer.close(resolve));
+    }
   }
 });
 

@@ -174,8 +174,12 @@ pub fn Ensemble(props: &Props) -> Html {
                onkeydown={select_key(Selection::Server(s.myid))}>
                 <title>{ title }</title>
                 <rect x={fx(x - 30.0)} y={fx(y - 20.0)} width="60" height="40" rx="8" />
-                <text x={fx(x)} y={fx(y - 3.0)} class="server-name">{ format!("s{}", s.myid) }</text>
-                <text x={fx(x)} y={fx(y + 12.0)} class="server-role">{ s.role.name() }</text>
+                // One text element, so the text drawn reads "s1 follower" (two elements read
+                // "s1follower" to axe, which is not part of the accessible name).
+                <text x={fx(x)} y={fx(y - 3.0)} class="server-name">
+                    { format!("s{} ", s.myid) }
+                    <tspan x={fx(x)} y={fx(y + 12.0)} class="server-role">{ s.role.name() }</tspan>
+                </text>
             </g>
         }
     });

@@ -267,7 +267,8 @@ pub fn Sequence(props: &Props) -> Html {
                 <title>{ title }</title>
                 <rect x="0" y={fx(y - 9.0)} width={fx(width)} height={fx((y2 - y + 12.0).max(ROW_H))} class="hit" />
                 if show_label {
-                    <text x="4" y={fx(y + 4.0)} class="seq-time">{ secs(r.sent_ms) }</text>
+                    // The trailing space: axe reads the two texts as one, "4.000 s connect".
+                    <text x="4" y={fx(y + 4.0)} class="seq-time">{ format!("{} ", secs(r.sent_ms)) }</text>
                 }
                 <line x1={fx(x1)} y1={fx(y)} x2={fx(x2 - dir * 6.0)} y2={fx(y2)} />
                 <path d={format!("M{} {} l{} -4 l0 8 z", fx(x2), fx(y2), fx(-dir * 7.0))} />
