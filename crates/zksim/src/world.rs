@@ -24,13 +24,14 @@ use crate::client::Client;
 use crate::codes::Code;
 use crate::ids::SessionId;
 use crate::net::{ConnId, MsgId, Network, Rule, RuleEffect, Sent};
-use crate::profile::{Level, Profile, TrackerClock};
+use crate::profile::{Level, Profile};
 use crate::queue::EventQueue;
 use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
 use crate::server::{Server, Timer};
 use crate::trace::{EventKind, LogLine, Node, Trace};
 
 mod drive_client;
+mod drive_server;
 
 pub use crate::config::Config;
 pub use crate::rng::Rng;
@@ -130,6 +131,13 @@ pub struct World {
     client_wake_entries: Vec<Option<u64>>,
     /// The client effects' buffer, kept between inputs.
     client_effects: Vec<crate::effect::Effect>,
+    /// The servers' myids by index (zoo.cfg's `server.N` lines), as their contexts show them.
+    server_ids: Vec<u8>,
+    /// Per server and [`Timer`] kind, the queue entry its last arming pushed (0: never armed).
+    /// An entry is only live while the server's state also holds the deadline.
+    server_timer_entries: Vec<[u64; 3]>,
+    /// The server effects' buffer, kept between inputs.
+    server_effects: Vec<crate::effect::Effect>,
 }
 
 impl World {
@@ -206,6 +214,9 @@ impl World {
             events_processed: 0,
             client_wake_entries: vec![None; scenario.clients.len()],
             client_effects: Vec::new(),
+            server_ids: scenario.servers.iter().map(|s| s.id).collect(),
+            server_timer_entries: vec![[0; 3]; n],
+            server_effects: Vec::new(),
         };
         for (i, s) in scenario.servers.iter().enumerate() {
             if let Some(at) = s.start_ms {
@@ -417,7 +428,7 @@ impl World {
             } => {
                 // Live if the server holds that deadline now and this is the entry that armed
                 // it (server/timer.rs); otherwise stale.
-                if self.servers[server].timer_is_live(timer, self.now_ms, entry) {
+                if self.server_timer_is_live(server, timer, entry) {
                     self.server_timer(server, timer);
                 }
             }
@@ -435,21 +446,17 @@ impl World {
 
     /// `System.currentTimeMillis()` on a server.
     pub fn wall_ms(&self, server: usize) -> i64 {
-        let s = &self.servers[server];
-        self.cfg.epoch_ms + s.clock_offset_ms + s.clock_jump_ms + self.now_ms as i64
+        self.servers[server].wall_ms(&self.cfg, self.now_ms)
     }
 
     /// `System.nanoTime() / 1e6` on a server: its uptime.
     pub fn elapsed_ms(&self, server: usize) -> i64 {
-        self.servers[server].uptime_ms + self.now_ms as i64
+        self.servers[server].elapsed_ms(self.now_ms)
     }
 
     /// The clock a profile's session tracker reads, for ID seeds and for expiry.
     pub fn tracker_clock_ms(&self, server: usize) -> i64 {
-        match self.profile.tracker_clock {
-            TrackerClock::Wall => self.wall_ms(server),
-            TrackerClock::Elapsed => self.elapsed_ms(server),
-        }
+        self.servers[server].tracker_clock_ms(self.profile, &self.cfg, self.now_ms)
     }
 
     // ----- the network -----

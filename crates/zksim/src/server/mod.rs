@@ -39,9 +39,10 @@ use crate::codes::{self, Code};
 use crate::datatree::{
     ApplyResult, DataTree, KeeperError, PrepState, TreeRules, Txn, TxnHeader, Zxid,
 };
+use crate::effect::{Outbox, SessionNote};
 use crate::ids::{SessionId, check_password, generate_password, hex, seed_session_id};
 use crate::net::{ClientRequest, ConnId, ConnKind, DbImage, Msg, ReplyBody};
-use crate::profile::{EofLog, Level, Profile};
+use crate::profile::{EofLog, Level, Profile, TrackerClock};
 use crate::scenario::ServerSpec;
 use crate::trace::{EventKind, Node};
 use crate::tracker::{CheckError, LeaderTracker, LearnerTouchTable, Owner, Touch};
@@ -283,9 +284,6 @@ pub struct Server {
     /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
     pub(crate) net_rng: Rng,
-    /// Per [`Timer`] kind, the queue entry its last arming pushed (0: never armed). Kept here,
-    /// not in the roles: an entry is only live while its owner also holds the deadline.
-    pub(crate) timer_entries: [u64; 3],
 }
 
 impl Server {
@@ -306,7 +304,6 @@ impl Server {
             cnxns: BTreeMap::new(),
             zxid_counter: 0,
             logged: BTreeMap::new(),
-            timer_entries: [0; 3],
             net_rng: Rng::for_entity(cfg.seed, &format!("s{}", spec.id)),
         }
     }
@@ -413,6 +410,24 @@ impl Server {
             .max(self.last_zxid())
     }
 
+    /// `System.currentTimeMillis()` on this server at `now_ms`.
+    pub fn wall_ms(&self, cfg: &Config, now_ms: u64) -> i64 {
+        cfg.epoch_ms + self.clock_offset_ms + self.clock_jump_ms + now_ms as i64
+    }
+
+    /// `System.nanoTime() / 1e6` on this server at `now_ms`: its uptime.
+    pub fn elapsed_ms(&self, now_ms: u64) -> i64 {
+        self.uptime_ms + now_ms as i64
+    }
+
+    /// The clock the profile's session tracker reads, for ID seeds and for expiry.
+    pub fn tracker_clock_ms(&self, profile: &Profile, cfg: &Config, now_ms: u64) -> i64 {
+        match profile.tracker_clock {
+            TrackerClock::Wall => self.wall_ms(cfg, now_ms),
+            TrackerClock::Elapsed => self.elapsed_ms(now_ms),
+        }
+    }
+
     /// This server's client port address as clients print it.
     pub fn addr(&self) -> String {
         format!("127.0.0.1/127.0.0.1:{}", 2180 + self.myid as u32)
@@ -424,22 +439,66 @@ pub fn client_addr(conn: ConnId) -> String {
     format!("/127.0.0.1:{}", 40000 + conn)
 }
 
+/// What a server's handler may read besides its own state, and where it puts its effects (the
+/// contract is in `effect.rs`). The world builds one per input (`world/drive_server.rs`).
+pub struct Cx<'a> {
+    pub now_ms: u64,
+    /// The release the ensemble runs.
+    pub profile: &'static Profile,
+    /// zoo.cfg's settings (and the network's latency, which no handler reads).
+    pub cfg: &'a Config,
+    /// The ensemble's myids by server index: zoo.cfg's `server.N` lines.
+    pub peers: &'a [u8],
+    /// Every LearnerHandler's name by id, as a session's owner is printed.
+    pub handler_names: &'a BTreeMap<u64, String>,
+    /// The id the network gives the next connection opened.
+    pub next_conn: ConnId,
+    /// The id the next LearnerHandler made gets (the world counts them over all leaders).
+    pub next_handler_id: u64,
+    pub out: Outbox,
+}
+
+impl Cx<'_> {
+    /// `System.currentTimeMillis()` on `srv` now.
+    pub fn wall_ms(&self, srv: &Server) -> i64 {
+        srv.wall_ms(self.cfg, self.now_ms)
+    }
+
+    /// The clock `srv`'s session tracker reads now.
+    pub fn tracker_clock_ms(&self, srv: &Server) -> i64 {
+        srv.tracker_clock_ms(self.profile, self.cfg, self.now_ms)
+    }
+
+    /// A session owner as `SessionTrackerImpl` prints it.
+    pub fn owner_name(&self, owner: Option<Owner>) -> String {
+        owner_name(self.handler_names, owner)
+    }
+
+    /// The index of the server with this myid.
+    pub fn server_index(&self, myid: u8) -> Option<usize> {
+        self.peers.iter().position(|&id| id == myid)
+    }
+}
+
+/// A session owner as `SessionTrackerImpl` prints it: null, the local connection's `me`, or
+/// a LearnerHandler by the name it was made with.
+pub(crate) fn owner_name(handler_names: &BTreeMap<u64, String>, owner: Option<Owner>) -> String {
+    match owner {
+        None => "null".to_string(),
+        Some(Owner::Me) => "ServerCnxn.me".to_string(),
+        Some(Owner::Handler(h)) => handler_names
+            .get(&h)
+            .cloned()
+            .unwrap_or_else(|| format!("LearnerHandler#{h}")),
+    }
+}
+
 impl World {
     pub(crate) fn snode(&self, s: usize) -> Node {
         self.servers[s].node()
     }
 
     pub(crate) fn owner_name(&self, owner: Option<Owner>) -> String {
-        match owner {
-            None => "null".to_string(),
-            Some(Owner::Me) => "ServerCnxn.me".to_string(),
-            Some(Owner::Handler(h)) => self
-                .handler_names
-                .get(&h)
-                .cloned()
-                .unwrap_or_else(|| format!("LearnerHandler#{h}")),
-        }
+        owner_name(&self.handler_names, owner)
     }
-
-    // ===== lifecycle =====
 }

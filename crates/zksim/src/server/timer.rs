@@ -21,9 +21,9 @@
 //!               yes ─▶ the timer fires
 //! ```
 //!
-//! An entry is named by its queue sequence number, which the server keeps per timer kind
-//! (`Server::timer_entries`); nothing is counted, and the owner's deadline still decides
-//! whether the timer exists at all.
+//! An entry is named by its queue sequence number, which the world keeps per server and timer
+//! kind (`World::server_timer_entries`, written when it applies the arming); nothing is
+//! counted, and the owner's deadline still decides whether the timer exists at all.
 
 use super::*;
 
@@ -49,39 +49,32 @@ impl Server {
         }
     }
 
-    /// Whether a `ServerTimer` entry due `now_ms` fires: its owner still holds that deadline,
-    /// and it is the entry the last arming of that timer queued (one compare, where looking
-    /// for a later entry of the same instant in the queue cost a scan per timer).
-    pub(crate) fn timer_is_live(&self, timer: Timer, now_ms: u64, entry: u64) -> bool {
-        self.deadline_ms(timer) == Some(now_ms) && self.timer_entries[timer as usize] == entry
+    /// Arms `timer` for `at_ms` (not before now) if its owner exists: the owner holds the
+    /// deadline, and the world queues an entry to wake the server then.
+    pub(crate) fn arm(&mut self, cx: &mut Cx, timer: Timer, at_ms: u64) {
+        let at_ms = at_ms.max(cx.now_ms);
+        let armed = match timer {
+            Timer::LeaderTick => self.leading_mut().map(|l| l.tick_at_ms = at_ms),
+            Timer::FollowerTimeout => self.following_mut().map(|f| f.timeout_at_ms = at_ms),
+            Timer::TrackerWake => self.tracker_mut().map(|t| t.set_expirer_wake_at_ms(at_ms)),
+        };
+        if armed.is_some() {
+            cx.out.arm(timer.into(), at_ms);
+        }
+    }
+}
+
+impl From<Timer> for crate::effect::Timer {
+    fn from(timer: Timer) -> crate::effect::Timer {
+        match timer {
+            Timer::LeaderTick => crate::effect::Timer::LeaderTick,
+            Timer::FollowerTimeout => crate::effect::Timer::FollowerTimeout,
+            Timer::TrackerWake => crate::effect::Timer::TrackerWake,
+        }
     }
 }
 
 impl World {
-    /// Arms `timer` for `at_ms` (not before now) if its owner exists: the owner holds the
-    /// deadline, and the queue an entry to wake the server then.
-    pub(super) fn arm(&mut self, s: usize, timer: Timer, at_ms: u64) {
-        let at_ms = at_ms.max(self.now_ms());
-        let srv = &mut self.servers[s];
-        let armed = match timer {
-            Timer::LeaderTick => srv.leading_mut().map(|l| l.tick_at_ms = at_ms),
-            Timer::FollowerTimeout => srv.following_mut().map(|f| f.timeout_at_ms = at_ms),
-            Timer::TrackerWake => srv.tracker_mut().map(|t| t.set_expirer_wake_at_ms(at_ms)),
-        };
-        if armed.is_some() {
-            let entry = self.seq_next();
-            self.schedule(
-                at_ms,
-                Event::ServerTimer {
-                    server: s,
-                    timer,
-                    entry,
-                },
-            );
-            self.servers[s].timer_entries[timer as usize] = entry;
-        }
-    }
-
     /// A live timer entry: the server's deadline is now (the world has checked that no later
     /// entry for it waits at this instant).
     pub(crate) fn server_timer(&mut self, s: usize, timer: Timer) {
