@@ -5,9 +5,10 @@
 //!  actions ─▶│ Action · Deliver(msg) · ClientWake · ServerTimer · ElectionCheck · ...   │
 //!            └───────────────┬─────────────────────────────────────────────────────────┘
 //!                    step()  ▼  pops one event, runs its handler at that instant
-//!        servers (server/) ◀──▶ network (net.rs) ◀──▶ clients (client/, driven by
-//!                                                     world/drive_client.rs: input in,
-//!                                                     effects out, applied in order)
+//!        servers (server/, driven by ◀──▶ network ◀──▶ clients (client/, driven by
+//!        world/drive_server.rs)           (net.rs)      world/drive_client.rs)
+//!        each: input in, effects out, applied in order; the election over all
+//!        servers is the world's (world/election.rs)
 //!                            ▼
 //!                   trace (trace.rs): typed events + ZooKeeper's log lines
 //! ```
@@ -27,11 +28,14 @@ use crate::net::{ConnId, MsgId, Network, Rule, RuleEffect, Sent};
 use crate::profile::{Level, Profile};
 use crate::queue::EventQueue;
 use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
-use crate::server::{Server, Timer};
+use crate::server::{Input, Server, Timer};
 use crate::trace::{EventKind, LogLine, Node, Trace};
 
 mod drive_client;
 mod drive_server;
+mod election;
+#[cfg(test)]
+mod server_tests;
 
 pub use crate::config::Config;
 pub use crate::rng::Rng;
@@ -144,6 +148,7 @@ impl World {
     /// Builds the world a scenario describes. Trace events are kept when `keep_trace` is true;
     /// otherwise only hashed (benchmarks).
     pub fn new(scenario: &Scenario, keep_trace: bool) -> World {
+        // Over 80 lines on purpose: most of it is the World literal, one field a line.
         let profile = scenario.version.profile();
         let n = scenario.servers.len();
         let cfg = Config {
@@ -417,7 +422,7 @@ impl World {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::StartServer(s) => self.start_server(s),
+            Event::StartServer(s) => self.server_input(s, Input::Start),
             Event::Deliver(id) => self.deliver(id),
             Event::ClientWake { client, entry } => self.client_wake(client, entry),
             Event::ClientUnfreeze { client } => self.client_unfreeze(client),
@@ -429,7 +434,7 @@ impl World {
                 // Live if the server holds that deadline now and this is the entry that armed
                 // it (server/timer.rs); otherwise stale.
                 if self.server_timer_is_live(server, timer, entry) {
-                    self.server_timer(server, timer);
+                    self.server_input(server, Input::Timer(timer));
                 }
             }
             Event::ElectionCheck => {
@@ -437,7 +442,7 @@ impl World {
                 self.election_check();
             }
             Event::LearnerReadTimeout { server, handler_id } => {
-                self.learner_read_timeout(server, handler_id)
+                self.server_input(server, Input::LearnerRead { handler_id })
             }
         }
     }
@@ -572,7 +577,8 @@ impl World {
         match m.to {
             Node::Server(myid) => {
                 if let Some(s) = self.server_index(myid) {
-                    self.server_receive(s, m.conn, m.from, m.msg);
+                    let (conn, from, msg) = (m.conn, m.from, m.msg);
+                    self.server_input(s, Input::Receive { conn, from, msg });
                 }
             }
             Node::Client(c) => self.client_input(
@@ -706,17 +712,17 @@ impl World {
         match action.kind {
             ActionKind::StartServer { server } => {
                 if let Some(s) = self.server_index(server) {
-                    self.start_server(s);
+                    self.server_input(s, Input::Start);
                 }
             }
             ActionKind::CrashServer { server } => {
                 if let Some(s) = self.server_index(server) {
-                    self.crash_server(s);
+                    self.server_input(s, Input::Crash);
                 }
             }
             ActionKind::ClockJump { server, by_ms } => {
                 if let Some(s) = self.server_index(server) {
-                    self.clock_jump(s, by_ms);
+                    self.server_input(s, Input::ClockJump { by_ms });
                 }
             }
             ActionKind::Partition { a, b, one_way } => {

@@ -11,18 +11,36 @@
 //! ```
 //!
 //! Roles follow `QuorumPeer`: LOOKING until the election settles, then LEADING or FOLLOWING.
-//! The election is modelled by its outcome (FastLeaderElection picks the highest last zxid,
-//! then the highest myid, among a live majority that can talk, after the 200 ms finalize wait);
-//! its notifications are not simulated. Sync is a SNAP (`NEWLEADER` carries the database).
+//! The election is modelled by its outcome, over the whole ensemble, in `world/election.rs`
+//! (FastLeaderElection picks the highest last zxid, then the highest myid, among a live
+//! majority that can talk, after the 200 ms finalize wait); its notifications are not
+//! simulated, and a server learns the outcome as an input (`Input::Lead`, `Input::Follow`).
+//! Sync is a SNAP (`NEWLEADER` carries the database).
 //! The leader's tracker is built when it starts serving (`LeaderZooKeeperServer.startup`), a
 //! learner's at each sync (`Learner.syncWithLeader`), as spec 1.4 says. Each lives in its role
 //! (`Leading`, `Standalone`, `Following`), as do the role's timers (timer.rs).
 //!
+//! A server does not know the world. It is a state machine: the world (`world/drive_server.rs`)
+//! hands it one [`Input`] (start, crash, a clock jump, a message on one of its connections, a
+//! live timer, the election's outcome) with a [`Cx`] (the time, the profile, zoo.cfg, the
+//! ensemble's myids, the LearnerHandler names, the ids the world hands out next, an outbox).
+//! The handler changes only this server and pushes effects as data (`effect.rs`: send, close,
+//! refuse, arm a timer, a trace event with its log line, a session record, a handler's name,
+//! "look for a leader again"), which the world applies in order. `tests.rs` drives each
+//! handler alone.
+//!
+//! ```text
+//!   World ──Input + Cx (now, profile, zoo.cfg, myids, next ids)──▶ Server::handle
+//!     ▲                                                                │
+//!     └── applied in order: net, queue (timers), trace, records ◀── Outbox [Effect, ...]
+//! ```
+//!
 //! One file per Java class (or the part of one a server's session story goes through):
 //!
 //! ```text
-//!   mod.rs              Server (the peer's state), ServerCnxn, LearnerHandler, reply slots
-//!   peer.rs             QuorumPeer: start, crash, roles, the election, clock jumps
+//!   mod.rs              Server (the peer's state), ServerCnxn, LearnerHandler, reply slots,
+//!                       Input and Cx (what a handler is given), Server::handle
+//!   peer.rs             QuorumPeer: start, crash, roles, leading / following, clock jumps
 //!   cnxn.rs             NIOServerCnxn + ZooKeeperServer: connect, renew, packets, close
 //!   session_tracker.rs  SessionTrackerImpl / LearnerSessionTracker glue: touch, owner, expirer
 //!   prep.rs             PrepRequestProcessor: checkSession, txns, error txns, multi
@@ -31,22 +49,24 @@
 //!   leader.rs           Leader + LearnerHandler: startup, tick, joins, REVALIDATE, syncs
 //!   learner.rs          Learner / Follower: sync, proposals, commits, its own timeout
 //!   timer.rs            the roles' and the tracker's timers: deadlines, and stale entries
+//!   tests.rs            each handler alone: input in, the effects out
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::codes::{self, Code};
+use crate::config::Config;
 use crate::datatree::{
     ApplyResult, DataTree, KeeperError, PrepState, TreeRules, Txn, TxnHeader, Zxid,
 };
-use crate::effect::{Outbox, SessionNote};
+use crate::effect::{Effect, Outbox, SessionNote};
 use crate::ids::{SessionId, check_password, generate_password, hex, seed_session_id};
 use crate::net::{ClientRequest, ConnId, ConnKind, DbImage, Msg, ReplyBody};
 use crate::profile::{EofLog, Level, Profile, TrackerClock};
+use crate::rng::Rng;
 use crate::scenario::ServerSpec;
 use crate::trace::{EventKind, Node};
 use crate::tracker::{CheckError, LeaderTracker, LearnerTouchTable, Owner, Touch};
-use crate::world::{Config, Event, Rng, World};
 
 mod cnxn;
 mod commit;
@@ -58,7 +78,7 @@ mod prep;
 mod session_tracker;
 mod timer;
 
-pub(crate) use timer::Timer;
+pub use timer::Timer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -189,10 +209,10 @@ pub struct Leading {
     pub handlers_created: std::collections::BTreeSet<u64>,
     pub(crate) proposals: BTreeMap<Zxid, Proposal>,
     /// Half ticks since `Leader.lead()` began (it sleeps tickTime / 2 per pass).
-    half_ticks: u64,
-    lead_start_ms: u64,
+    pub(crate) half_ticks: u64,
+    pub(crate) lead_start_ms: u64,
     /// When `Leader.lead()` wakes from its sleep for the next half tick.
-    tick_at_ms: u64,
+    pub(crate) tick_at_ms: u64,
     /// Learners' syncs waiting for the proposals before them to commit.
     pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
     /// `SessionTrackerImpl`, built when a quorum has synced (`LeaderZooKeeperServer.startup`).
@@ -227,10 +247,10 @@ pub struct Following {
     /// The leader's server index.
     pub leader: usize,
     pub leader_conn: ConnId,
-    last_heard_leader_ms: u64,
+    pub(crate) last_heard_leader_ms: u64,
     /// When the read timeout on the leader's socket is next checked: if the leader was heard
     /// from since, it is re-armed from the last packet (the deadline never runs early).
-    timeout_at_ms: u64,
+    pub(crate) timeout_at_ms: u64,
     /// REVALIDATEs sent to the leader, by session: the client connection waiting for each.
     pub pending_revalidations: BTreeMap<SessionId, ConnId>,
     /// Requests forwarded to the leader from this server's connections, in order: the commits
@@ -493,12 +513,40 @@ pub(crate) fn owner_name(handler_names: &BTreeMap<u64, String>, owner: Option<Ow
     }
 }
 
-impl World {
-    pub(crate) fn snode(&self, s: usize) -> Node {
-        self.servers[s].node()
-    }
+/// One input to a server: what the world hands it, one at a time, with a [`Cx`].
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// The process starts (`QuorumPeerMain`, or `ZooKeeperServerMain` alone).
+    Start,
+    /// The process is killed.
+    Crash,
+    /// The wall clock jumps by `by_ms`.
+    ClockJump { by_ms: i64 },
+    /// A message arrived on `conn` from `from`.
+    Receive { conn: ConnId, from: Node, msg: Msg },
+    /// A live timer entry came due (the world has checked it is the armed one).
+    Timer(Timer),
+    /// A LearnerHandler's read timeout entry came due.
+    LearnerRead { handler_id: u64 },
+    /// The election chose this server to lead `epoch`.
+    Lead { epoch: u32 },
+    /// The election chose another server (by index) to lead; this one follows it.
+    Follow { leader: usize },
+}
 
-    pub(crate) fn owner_name(&self, owner: Option<Owner>) -> String {
-        owner_name(&self.handler_names, owner)
+impl Server {
+    /// Handles one input: changes this server only, and pushes what it asks of the world into
+    /// `cx.out`.
+    pub fn handle(&mut self, cx: &mut Cx, input: Input) {
+        match input {
+            Input::Start => self.start_server(cx),
+            Input::Crash => self.crash_server(cx),
+            Input::ClockJump { by_ms } => self.clock_jump(cx, by_ms),
+            Input::Receive { conn, from, msg } => self.receive(cx, conn, from, msg),
+            Input::Timer(timer) => self.on_timer(cx, timer),
+            Input::LearnerRead { handler_id } => self.learner_read_timeout(cx, handler_id),
+            Input::Lead { epoch } => self.become_leader(cx, epoch),
+            Input::Follow { leader } => self.become_follower(cx, leader),
+        }
     }
 }

@@ -73,9 +73,21 @@ impl Server {
         self.arm(cx, Timer::TrackerWake, at_ms);
     }
 
+    /// The "SessionTracker" thread: expire every due bucket (one per loop), then wait.
+    pub(crate) fn tracker_wake(&mut self, cx: &mut Cx) {
+        let expired = self.expire_due(cx);
+        // ZooKeeperServer.expire queued a closeSession for each on Prep's request queue; the
+        // PrepRequestProcessor thread takes them in that order once the tracker's loop has run
+        // (real logs show every "Expiring session" of a bucket before Prep's lines for them).
+        for id in expired {
+            self.leader_submit(cx, Origin::Remote, id, 0, ClientRequest::CloseSession, None);
+        }
+        self.schedule_tracker_wake(cx);
+    }
+
     /// The "SessionTracker" thread's pass: expire every due bucket (one per loop), and return
     /// the sessions expired, in order (`tracker_wake` submits their closeSessions).
-    pub(super) fn expire_due(&mut self, cx: &mut Cx) -> Vec<SessionId> {
+    fn expire_due(&mut self, cx: &mut Cx) -> Vec<SessionId> {
         let clock = cx.tracker_clock_ms(self);
         let mut expired = Vec::new();
         while let Some(bucket) = self.tracker_mut().and_then(|t| t.poll_expired(clock)) {
@@ -226,41 +238,5 @@ impl Server {
                 },
             );
         }
-    }
-}
-
-impl World {
-    /// The "SessionTracker" thread: expire every due bucket (one per loop), then wait.
-    pub(crate) fn tracker_wake(&mut self, s: usize) {
-        let expired = self.with_server(s, |srv, cx| srv.expire_due(cx));
-        // ZooKeeperServer.expire queued a closeSession for each on Prep's request queue; the
-        // PrepRequestProcessor thread takes them in that order once the tracker's loop has run
-        // (real logs show every "Expiring session" of a bucket before Prep's lines for them).
-        for id in expired {
-            self.leader_submit(s, Origin::Remote, id, 0, ClientRequest::CloseSession, None);
-        }
-        self.with_server(s, |srv, cx| srv.schedule_tracker_wake(cx));
-    }
-
-    pub(super) fn tracker_startup(&mut self, s: usize, sid: i64) {
-        self.with_server(s, |srv, cx| srv.tracker_startup(cx, sid));
-    }
-
-    pub(super) fn note_touch(&mut self, s: usize, id: SessionId, touch: Option<Touch>) {
-        self.with_server(s, |srv, cx| srv.note_touch(cx, id, touch));
-    }
-
-    pub(super) fn touch(&mut self, s: usize, id: SessionId, timeout_ms: i32) -> bool {
-        self.with_server(s, |srv, cx| srv.touch(cx, id, timeout_ms))
-    }
-
-    pub(super) fn set_owner(
-        &mut self,
-        s: usize,
-        id: SessionId,
-        owner: Option<Owner>,
-        why: &'static str,
-    ) {
-        self.with_server(s, |srv, cx| srv.set_owner(cx, id, owner, why));
     }
 }

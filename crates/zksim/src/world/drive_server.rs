@@ -17,9 +17,25 @@
 
 use super::{Event, World};
 use crate::effect::{Effect, Outbox, SessionNote, Timer as EffectTimer};
-use crate::server::{Cx, Server, Timer};
+use crate::server::{Cx, Input, Server, Timer};
+use crate::trace::Node;
+use crate::tracker::Owner;
 
 impl World {
+    /// Feeds server `s` one input and applies what it asks for.
+    pub(crate) fn server_input(&mut self, s: usize, input: Input) {
+        self.with_server(s, |srv, cx| srv.handle(cx, input));
+    }
+
+    pub(crate) fn snode(&self, s: usize) -> Node {
+        self.servers[s].node()
+    }
+
+    /// A session owner as `SessionTrackerImpl` prints it (LearnerHandlers by their names).
+    pub(crate) fn owner_name(&self, owner: Option<Owner>) -> String {
+        crate::server::owner_name(&self.handler_names, owner)
+    }
+
     /// Runs `handler` on server `s` with its context, then applies what it asked for, in order,
     /// before anything else runs.
     pub(crate) fn with_server<R>(
@@ -45,7 +61,8 @@ impl World {
         r
     }
 
-    /// Arms one of server `s`'s timers (its owner takes the deadline).
+    /// Arms one of server `s`'s timers (its owner takes the deadline), as a test would.
+    #[cfg(test)]
     pub(crate) fn arm(&mut self, s: usize, timer: Timer, at_ms: u64) {
         self.with_server(s, |srv, cx| srv.arm(cx, timer, at_ms));
     }
