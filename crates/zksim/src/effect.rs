@@ -16,9 +16,10 @@
 //! 2. The world applies the effects in the order they were pushed, before anything else runs,
 //!    so every message, timer and trace event lands exactly where a direct call would have put
 //!    it (the queue's sequence numbers, the trace's order and its hash do not move).
-//! 3. Values the world hands out while applying (a connection's id, an op record's index) are
-//!    counters the context already shows the handler (`next_conn`, `next_op`): the handler
-//!    takes the next one and names it in the effect, and the world checks it got the same.
+//! 3. Values the world hands out while applying (a connection's id, an op record's index, a
+//!    LearnerHandler's id) are counters the context already shows the handler (`next_conn`,
+//!    `next_op`, `next_handler_id`): the handler takes the next one and names it in the
+//!    effect, and the world checks it got the same.
 //! 4. Trace texts cost: a handler formats its log line and explanation only when the context
 //!    says texts are kept ([`Outbox::keeps_texts`]); a hash-only run (the benchmark) formats
 //!    nothing, as `Trace::push` never renders there.
@@ -26,7 +27,14 @@
 //! Timers are named, quinn-proto style ([`Timer`]): a node holds each timer's deadline in its
 //! own state and asks the world to arm or stop it; the world maps the timer onto its event queue
 //! and remembers which queue entry is the armed one, so an entry left behind by a re-arm is
-//! dropped unseen by the node.
+//! dropped unseen by the node. A server's timers are never stopped: they go with the role or
+//! tracker that holds them (server/timer.rs), and an entry whose owner is gone is stale.
+//!
+//! The nodes: clients (`client/`, driven by `world/drive_client.rs`) and servers (`server/`,
+//! driven by `world/drive_server.rs`). A server also asks for what only a process or an
+//! ensemble member does: refuse a connection or close every socket it has (`CloseSide`,
+//! `CloseAll`), name a LearnerHandler, note a session for the report, and have the world look
+//! for a leader again (`LookAgain`, the election being the world's).
 
 use crate::codes::Code;
 use crate::ids::SessionId;

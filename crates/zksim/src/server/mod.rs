@@ -76,6 +76,8 @@ mod learner;
 mod peer;
 mod prep;
 mod session_tracker;
+#[cfg(test)]
+mod tests;
 mod timer;
 
 pub use timer::Timer;

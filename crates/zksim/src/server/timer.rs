@@ -2,15 +2,16 @@
 //! (`Leader.lead()` sleeping tickTime / 2 between its pings), the follower's socket read timeout
 //! by [`Following`] (`Learner`'s `sock.setSoTimeout`, initLimit ticks while syncing, syncLimit
 //! once serving), the expirer's wake-up by the tracker (`SessionTrackerImpl.run` waiting for its
-//! next bucket), itself owned by [`Leading`] or [`Standalone`]. In Java each is a sleeping thread or a blocked read that dies with its object;
-//! here it is a field of that object, so leaving a role, replacing a tracker or crashing drops
-//! the timer with what owned it, and nothing has to be cancelled by hand.
+//! next bucket), itself owned by [`Leading`] or [`Standalone`]. In Java each is a sleeping
+//! thread or a blocked read that dies with its object; here it is a field of that object, so
+//! leaving a role, replacing a tracker or crashing drops the timer with what owned it, and
+//! nothing has to be cancelled by hand.
 //!
-//! Arming a timer writes its deadline and queues one entry (the world's `Event::ServerTimer`) for that
-//! instant. The queue keeps every entry it was given (they count as processed events, and a
-//! replay must process the same ones), so an entry can outlive its deadline: a leader that
-//! stopped leading, a follower re-armed at UPTODATE, a crashed server's tracker. When an entry
-//! comes due, the server's state says whether it is live:
+//! Arming a timer writes its deadline and asks the world to queue one entry (its
+//! `Event::ServerTimer`) for that instant. The queue keeps every entry it was given (they count
+//! as processed events, and a replay must process the same ones), so an entry can outlive its
+//! deadline: a leader that stopped leading, a follower re-armed at UPTODATE, a crashed server's
+//! tracker. When an entry comes due, the server's state says whether it is live:
 //!
 //! ```text
 //!   entry (server, timer) due at t ──▶ does the current state hold a deadline of that kind at t?
