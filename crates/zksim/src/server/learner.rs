@@ -95,14 +95,12 @@ impl Server {
         if !self.heard_from_leader(cx, conn) {
             return;
         }
-        {
-            self.tree = image.tree;
-            self.db_sessions = image.sessions;
-            // A SNAP replaces the whole history, including anything logged on the side.
-            self.logged.clear();
-            self.epoch = epoch;
-            self.accepted_epoch = epoch;
-        }
+        self.tree = image.tree;
+        self.db_sessions = image.sessions;
+        // A SNAP replaces the whole history, including anything logged on the side.
+        self.logged.clear();
+        self.epoch = epoch;
+        self.accepted_epoch = epoch;
         // Learner.syncWithLeader: zk.createSessionTracker() seeds a fresh touch table.
         let clock = cx.tracker_clock_ms(self);
         let myid = self.myid as i64;

@@ -104,12 +104,10 @@ impl Server {
 
     pub(super) fn become_leader(&mut self, cx: &mut Cx, epoch: u32) {
         let now = cx.now_ms;
-        {
-            self.epoch = epoch;
-            self.accepted_epoch = epoch;
-            self.zxid_counter = 0;
-            self.serving = false;
-        }
+        self.epoch = epoch;
+        self.accepted_epoch = epoch;
+        self.zxid_counter = 0;
+        self.serving = false;
         // Thread.sleep(tickTime / 2), at least a millisecond (tickTime 1 would spin).
         let tick_at_ms = now + (cx.cfg.tick_ms / 2).max(1);
         self.set_role(cx, Peer::Leading(Leading::new(now, tick_at_ms)));

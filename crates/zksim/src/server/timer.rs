@@ -23,7 +23,7 @@
 //! ```
 //!
 //! An entry is named by its queue sequence number, which the world keeps per server and timer
-//! kind (`World::server_timer_entries`, written when it applies the arming); nothing is
+//! kind (its `server_timer_entries`, written when it applies the arming); nothing is
 //! counted, and the owner's deadline still decides whether the timer exists at all.
 
 use super::*;
