@@ -792,3 +792,43 @@ fn follower_read_timeout_rearms_from_the_last_packet_heard() {
     assert_eq!(armed(&fx), vec![(EffectTimer::FollowerTimeout, 14_000)]);
     assert!(lines(&fx).is_empty());
 }
+
+/// `ZOOKEEPER-915`: a learner's sync goes to `Leader.processSync` whatever Prep's
+/// checkSession found, so the leader answers SYNC even for a session it does not know (3.4
+/// logs Prep's user-level error first).
+#[test]
+fn zookeeper_915_the_leader_answers_a_learner_sync_whatever_prep_found() {
+    let b = Bench::new(Version::V3_4_6, 3);
+    let mut srv = b.leader();
+    let sync = Msg::LearnerRequest {
+        session_id: 0x0200_0000_0000_0001,
+        cxid: 4,
+        req: ClientRequest::Sync("/".into()),
+    };
+    let fx = b.receive(&mut srv, 100, QUORUM_CONN, Node::Server(2), sync);
+    assert!(lines(&fx)[0].starts_with("Got user-level KeeperException when processing"));
+    assert!(matches!(
+        sent(&fx)[..],
+        [(
+            QUORUM_CONN,
+            Msg::Sync {
+                session_id: 0x0200_0000_0000_0001,
+                cxid: 4
+            }
+        )]
+    ));
+}
+
+/// A wall-clock jump (`System.currentTimeMillis` moving) shifts the server's wall clock and
+/// nothing else: it is logged, and no timer moves with it.
+#[test]
+fn a_wall_clock_jump_moves_the_wall_clock_only() {
+    let b = Bench::new(Version::V3_6, 1);
+    let mut srv = b.standalone();
+    let before = srv.wall_ms(&b.cfg, 0);
+    let fx = b.run(&mut srv, 0, Input::ClockJump { by_ms: -60_000 });
+    assert_eq!(srv.wall_ms(&b.cfg, 0), before - 60_000);
+    assert_eq!(srv.elapsed_ms(0), 0);
+    assert_eq!(lines(&fx), vec!["wall clock jumped by -60000 ms"]);
+    assert!(armed(&fx).is_empty());
+}
