@@ -89,7 +89,8 @@ impl Server {
         };
         let level = cx.profile.closed_socket_log_level;
         let sid = c.session_id;
-        cx.out.log(EventKind::Note,
+        cx.out.log(
+            EventKind::Note,
             level,
             "NIOServerCnxn",
             move || {
@@ -159,7 +160,8 @@ impl Server {
                     ),
                 ),
             };
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 level,
                 "NIOServerCnxn",
                 move || text,
@@ -169,7 +171,8 @@ impl Server {
             return;
         }
         if self.leader_conn() == Some(conn) {
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Warn,
                 "Follower",
                 || "Exception when following the leader java.io.EOFException".into(),
@@ -197,7 +200,8 @@ impl Server {
             return;
         }
         if !self.serving {
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Warn,
                 "NIOServerCnxn",
                 || "Exception causing close of session 0x0 due to java.io.IOException: ZooKeeperServer not running".into(),
@@ -208,7 +212,8 @@ impl Server {
         }
         let our_zxid = self.last_zxid();
         if last_zxid_seen > our_zxid {
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Info,
                 "ZooKeeperServer",
                 move || {
@@ -254,7 +259,8 @@ impl Server {
         let timeout_ms = requested_ms;
         let level = cx.profile.session_setup_log_level;
         let modern = cx.profile.server_setup_lines_3_5;
-        cx.out.log(EventKind::Note,
+        cx.out.log(
+            EventKind::Note,
             level,
             "ZooKeeperServer",
             move || {
@@ -308,7 +314,8 @@ impl Server {
             let Some(id) = self.mint_session(cx, conn, t) else {
                 return;
             };
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 level,
                 "ZooKeeperServer",
                 move || {
@@ -359,7 +366,8 @@ impl Server {
         };
         cx.out.session(id, SessionNote::Minted { timeout_ms });
         let leader = self.is_leader_like();
-        cx.out.emit(EventKind::SessionMinted {
+        cx.out.emit(
+            EventKind::SessionMinted {
                 session: id,
                 timeout_ms,
             },
@@ -494,7 +502,8 @@ impl Server {
                 },
             );
             let level = cx.profile.session_setup_log_level;
-            cx.out.log(EventKind::SessionEstablished {
+            cx.out.log(
+                EventKind::SessionEstablished {
                     session: id,
                     timeout_ms: t,
                 },
@@ -526,7 +535,8 @@ impl Server {
                     passwd: [0; 16],
                 },
             );
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Info,
                 "ZooKeeperServer",
                 move || {
@@ -581,7 +591,8 @@ impl Server {
         let (id, timeout) = (c.session_id, c.timeout_ms);
         if !self.touch(cx, id, timeout) {
             let modern = cx.profile.server_setup_lines_3_5;
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Debug,
                 "ZooKeeperServer",
                 move || {

@@ -48,7 +48,8 @@ impl Server {
             t.add_session(sid, timeout_ms);
         }
         if added && cx.profile.logs_committing_global_session && self.role() != Role::Standalone {
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Info,
                 if self.is_leader_like() {
                     "LeaderSessionTracker"

@@ -67,7 +67,8 @@ impl Server {
             let waited_too_long = !serving && now - lead_start_ms > limit;
             if (serving || waited_too_long) && synced.len() + 1 < cx.cfg.quorum {
                 let myid = self.myid;
-                cx.out.log(EventKind::Note,
+                cx.out.log(
+                    EventKind::Note,
                     Level::Info,
                     "Leader",
                     move || {
@@ -93,7 +94,8 @@ impl Server {
         let gone = self.leading_mut().and_then(|l| l.learners.remove(&conn));
         if let Some(h) = gone {
             let peer = cx.peers[h.server];
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Warn,
                 "LearnerHandler",
                 move || format!("******* GOODBYE /127.0.0.1 (sid {peer}) ********"),
@@ -141,7 +143,8 @@ impl Server {
             self.schedule_learner_read_timeout(cx, conn);
             return;
         }
-        cx.out.log(EventKind::Note,
+        cx.out.log(
+            EventKind::Note,
             Level::Error,
             "LearnerHandler",
             || "Unexpected exception causing shutdown while sock still open java.net.SocketTimeoutException: Read timed out".into(),

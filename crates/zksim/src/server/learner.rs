@@ -27,7 +27,8 @@ impl Server {
             self.schedule_follower_timeout(cx, limit);
             return;
         }
-        cx.out.log(EventKind::Note,
+        cx.out.log(
+            EventKind::Note,
             Level::Warn,
             "Follower",
             || "Exception when following the leader java.net.SocketTimeoutException: Read timed out".into(),

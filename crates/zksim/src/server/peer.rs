@@ -201,7 +201,8 @@ impl Server {
         );
         self.tracker_startup(cx, 1);
         self.serving = true;
-        cx.out.log(EventKind::Note,
+        cx.out.log(
+            EventKind::Note,
             Level::Info,
             "ZooKeeperServer",
             move || {

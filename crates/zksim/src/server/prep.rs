@@ -51,7 +51,8 @@ impl Server {
             .unwrap_or(Err(CheckError::Expired));
         if let Ok(crate::tracker::Check::Adopted) = r {
             let to = cx.owner_name(Some(o));
-            cx.out.emit(EventKind::OwnerChanged {
+            cx.out.emit(
+                EventKind::OwnerChanged {
                     session,
                     from: "null".into(),
                     to: to.clone(),
@@ -163,7 +164,8 @@ impl Server {
         }
         cx.out.session(session, SessionNote::Closing);
         if cx.profile.logs_processed_termination {
-            cx.out.log(EventKind::Note,
+            cx.out.log(
+                EventKind::Note,
                 Level::Info,
                 "PrepRequestProcessor",
                 || format!("Processed session termination for sessionid: {}", hex(session)),
@@ -280,7 +282,8 @@ impl Server {
             .and_then(|e| e.owner);
         let owner_name = cx.owner_name(owner);
         let op = op.to_string();
-        cx.out.emit(EventKind::SessionMoved {
+        cx.out.emit(
+            EventKind::SessionMoved {
                 session,
                 op: op.clone(),
             },
@@ -326,7 +329,8 @@ impl Server {
         let multi = matches!(req, ClientRequest::Multi(_));
         let error_path = err.path.clone().unwrap_or_else(|| "null".into());
         let message = err.message();
-        cx.out.log(EventKind::Note,
+        cx.out.log(
+            EventKind::Note,
             Level::Info,
             "PrepRequestProcessor",
             move || {

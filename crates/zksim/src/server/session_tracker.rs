@@ -21,7 +21,8 @@ impl Server {
             *slot = Some(tracker);
         }
         let n = sessions.len();
-        cx.out.emit(EventKind::TrackerSeeded {
+        cx.out.emit(
+            EventKind::TrackerSeeded {
                 next_session_id: first,
                 clock_ms: clock,
                 leader: true,
