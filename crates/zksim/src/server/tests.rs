@@ -39,7 +39,8 @@ impl Bench {
             election_ms: 202,
         };
         let peers = (1..=n as u8).collect();
-        let names = BTreeMap::from([(1, "LearnerHandler(s2)#1".to_string())]);
+        // The handler `leader()` makes for s2, as the world would have named it.
+        let names = BTreeMap::from([(2, "LearnerHandler(s2)#2".to_string())]);
         Bench {
             version,
             cfg,
@@ -118,7 +119,7 @@ impl Bench {
     }
 
     /// Server 1 of three, LEADING epoch 1 and serving, with server 2 synced on `QUORUM_CONN`
-    /// (LearnerHandler 1) and a client connection accepted.
+    /// (LearnerHandler 2, the bench's next id) and a client connection accepted.
     fn leader(&self) -> Server {
         let mut srv = self.server(1);
         self.run(&mut srv, 0, Input::Lead { epoch: 1 });
@@ -132,12 +133,6 @@ impl Bench {
                 accepted_epoch: 0,
             },
         );
-        if let Some(l) = srv.leading_mut() {
-            // The handler made above took id 2 (the bench's next); name it 1 as the bench does.
-            let mut h = l.learners.remove(&QUORUM_CONN).unwrap();
-            h.handler_id = 1;
-            l.learners.insert(QUORUM_CONN, h);
-        }
         self.receive(&mut srv, 0, QUORUM_CONN, Node::Server(2), Msg::AckNewLeader);
         assert!(srv.serving, "a quorum of two synced");
         self.receive(&mut srv, 0, CLIENT_CONN, CLIENT, Msg::Syn);
@@ -410,7 +405,7 @@ fn learner_handler_revalidate_touches_and_takes_ownership() {
     let fx = b.receive(&mut srv, 100, QUORUM_CONN, Node::Server(2), reval);
     assert!(traced(&fx).iter().any(|k| matches!(
         k,
-        EventKind::OwnerChanged { to, .. } if to == "LearnerHandler(s2)#1"
+        EventKind::OwnerChanged { to, .. } if to == "LearnerHandler(s2)#2"
     )));
     assert!(matches!(
         sent(&fx)[..],
@@ -681,7 +676,7 @@ fn zookeeper_710_session_moved_closes_the_connection_without_a_reply() {
     let t = srv.tracker_mut().unwrap();
     let id = t.create_session(30_000, clock);
     t.add_session(id, 30_000, clock);
-    t.set_owner(id, Some(Owner::Handler(1))).unwrap();
+    t.set_owner(id, Some(Owner::Handler(2))).unwrap();
     let c = srv.cnxns.get_mut(&CLIENT_CONN).unwrap();
     c.session_id = id;
     c.timeout_ms = 30_000;
