@@ -18,15 +18,18 @@
 //! PrepRequestProcessor, FinalRequestProcessor, Leader, Learner; ZooKeeper, SendThread,
 //! EventThread, StaticHostProvider); their `mod.rs` lists them.
 //!
-//! A client does not know the world: it is a state machine that takes one input (an action, a
-//! message, its timer) with a read-only context and returns effects as data (`effect.rs`:
-//! send, open, close, arm a timer, trace, op records), which `world/drive_client.rs` applies in
-//! order. The servers are still `impl World` blocks.
+//! A node does not know the world: clients and servers are state machines that take one input
+//! (an action, a message, a timer; for a server also start, crash and the election's outcome)
+//! with a read-only context and return effects as data (`effect.rs`: send, open, close, arm a
+//! timer, trace, op and session records), which `world/drive_client.rs` and
+//! `world/drive_server.rs` apply in order. What spans the servers (the election's outcome,
+//! reachability, delivery) is the world's (`world/election.rs`, `world.rs`).
 //!
 //! ```text
-//!   World ──Input + Cx (now, profile, next ids)──▶ Client::handle ──▶ Outbox [Effect, ...]
-//!     ▲                                                                    │
-//!     └────────────── applied in order: net, queue, trace, op records ◀────┘
+//!   World ──Input + Cx (now, profile, next ids)──▶ Client::handle ─┐
+//!     │   ──Input + Cx (now, profile, zoo.cfg, ...)──▶ Server::handle ─┤
+//!     ▲                                                                 ▼
+//!     └───────── applied in order: net, queue, trace, records ◀── Outbox [Effect, ...]
 //! ```
 //!
 //! Driving it: build a [`world::World`] from a [`scenario::Scenario`], then `step()`,

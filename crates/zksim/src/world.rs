@@ -5,9 +5,10 @@
 //!  actions ─▶│ Action · Deliver(msg) · ClientWake · ServerTimer · ElectionCheck · ...   │
 //!            └───────────────┬─────────────────────────────────────────────────────────┘
 //!                    step()  ▼  pops one event, runs its handler at that instant
-//!        servers (server/) ◀──▶ network (net.rs) ◀──▶ clients (client/, driven by
-//!                                                     world/drive_client.rs: input in,
-//!                                                     effects out, applied in order)
+//!        servers (server/, driven by ◀──▶ network ◀──▶ clients (client/, driven by
+//!        world/drive_server.rs)           (net.rs)      world/drive_client.rs)
+//!        each: input in, effects out, applied in order; the election over all
+//!        servers is the world's (world/election.rs)
 //!                            ▼
 //!                   trace (trace.rs): typed events + ZooKeeper's log lines
 //! ```
@@ -24,13 +25,17 @@ use crate::client::Client;
 use crate::codes::Code;
 use crate::ids::SessionId;
 use crate::net::{ConnId, MsgId, Network, Rule, RuleEffect, Sent};
-use crate::profile::{Level, Profile, TrackerClock};
+use crate::profile::{Level, Profile};
 use crate::queue::EventQueue;
 use crate::scenario::{Action, ActionKind, Endpoint, Limits, Scenario};
-use crate::server::{Server, Timer};
+use crate::server::{Input, Server, Timer};
 use crate::trace::{EventKind, LogLine, Node, Trace};
 
 mod drive_client;
+mod drive_server;
+mod election;
+#[cfg(test)]
+mod server_tests;
 
 pub use crate::config::Config;
 pub use crate::rng::Rng;
@@ -130,12 +135,20 @@ pub struct World {
     client_wake_entries: Vec<Option<u64>>,
     /// The client effects' buffer, kept between inputs.
     client_effects: Vec<crate::effect::Effect>,
+    /// The servers' myids by index (zoo.cfg's `server.N` lines), as their contexts show them.
+    server_ids: Vec<u8>,
+    /// Per server and [`Timer`] kind, the queue entry its last arming pushed (0: never armed).
+    /// An entry is only live while the server's state also holds the deadline.
+    server_timer_entries: Vec<[u64; 3]>,
+    /// The server effects' buffer, kept between inputs.
+    server_effects: Vec<crate::effect::Effect>,
 }
 
 impl World {
     /// Builds the world a scenario describes. Trace events are kept when `keep_trace` is true;
     /// otherwise only hashed (benchmarks).
     pub fn new(scenario: &Scenario, keep_trace: bool) -> World {
+        // Over 80 lines on purpose: most of it is the World literal, one field a line.
         let profile = scenario.version.profile();
         let n = scenario.servers.len();
         let cfg = Config {
@@ -206,6 +219,9 @@ impl World {
             events_processed: 0,
             client_wake_entries: vec![None; scenario.clients.len()],
             client_effects: Vec::new(),
+            server_ids: scenario.servers.iter().map(|s| s.id).collect(),
+            server_timer_entries: vec![[0; 3]; n],
+            server_effects: Vec::new(),
         };
         for (i, s) in scenario.servers.iter().enumerate() {
             if let Some(at) = s.start_ms {
@@ -406,7 +422,7 @@ impl World {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::StartServer(s) => self.start_server(s),
+            Event::StartServer(s) => self.server_input(s, Input::Start),
             Event::Deliver(id) => self.deliver(id),
             Event::ClientWake { client, entry } => self.client_wake(client, entry),
             Event::ClientUnfreeze { client } => self.client_unfreeze(client),
@@ -417,8 +433,8 @@ impl World {
             } => {
                 // Live if the server holds that deadline now and this is the entry that armed
                 // it (server/timer.rs); otherwise stale.
-                if self.servers[server].timer_is_live(timer, self.now_ms, entry) {
-                    self.server_timer(server, timer);
+                if self.server_timer_is_live(server, timer, entry) {
+                    self.server_input(server, Input::Timer(timer));
                 }
             }
             Event::ElectionCheck => {
@@ -426,7 +442,7 @@ impl World {
                 self.election_check();
             }
             Event::LearnerReadTimeout { server, handler_id } => {
-                self.learner_read_timeout(server, handler_id)
+                self.server_input(server, Input::LearnerRead { handler_id })
             }
         }
     }
@@ -435,21 +451,17 @@ impl World {
 
     /// `System.currentTimeMillis()` on a server.
     pub fn wall_ms(&self, server: usize) -> i64 {
-        let s = &self.servers[server];
-        self.cfg.epoch_ms + s.clock_offset_ms + s.clock_jump_ms + self.now_ms as i64
+        self.servers[server].wall_ms(&self.cfg, self.now_ms)
     }
 
     /// `System.nanoTime() / 1e6` on a server: its uptime.
     pub fn elapsed_ms(&self, server: usize) -> i64 {
-        self.servers[server].uptime_ms + self.now_ms as i64
+        self.servers[server].elapsed_ms(self.now_ms)
     }
 
     /// The clock a profile's session tracker reads, for ID seeds and for expiry.
     pub fn tracker_clock_ms(&self, server: usize) -> i64 {
-        match self.profile.tracker_clock {
-            TrackerClock::Wall => self.wall_ms(server),
-            TrackerClock::Elapsed => self.elapsed_ms(server),
-        }
+        self.servers[server].tracker_clock_ms(self.profile, &self.cfg, self.now_ms)
     }
 
     // ----- the network -----
@@ -565,7 +577,8 @@ impl World {
         match m.to {
             Node::Server(myid) => {
                 if let Some(s) = self.server_index(myid) {
-                    self.server_receive(s, m.conn, m.from, m.msg);
+                    let (conn, from, msg) = (m.conn, m.from, m.msg);
+                    self.server_input(s, Input::Receive { conn, from, msg });
                 }
             }
             Node::Client(c) => self.client_input(
@@ -699,17 +712,17 @@ impl World {
         match action.kind {
             ActionKind::StartServer { server } => {
                 if let Some(s) = self.server_index(server) {
-                    self.start_server(s);
+                    self.server_input(s, Input::Start);
                 }
             }
             ActionKind::CrashServer { server } => {
                 if let Some(s) = self.server_index(server) {
-                    self.crash_server(s);
+                    self.server_input(s, Input::Crash);
                 }
             }
             ActionKind::ClockJump { server, by_ms } => {
                 if let Some(s) = self.server_index(server) {
-                    self.clock_jump(s, by_ms);
+                    self.server_input(s, Input::ClockJump { by_ms });
                 }
             }
             ActionKind::Partition { a, b, one_way } => {

@@ -847,3 +847,83 @@ fn sync_and_connect_password_extensions_round_trip() {
     let e = Scenario::from_json(&bad, &Limits::BROWSER).unwrap_err();
     assert_eq!(e.path, "actions[2].password");
 }
+
+/// The field names a derived `Deserialize` struct takes, as serde hands them to the deserializer
+/// (`deserialize_struct`'s `fields`): the names come from the type, not from a list kept by hand.
+fn struct_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Caught(&'static [&'static str]);
+    impl std::fmt::Display for Caught {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+    impl std::error::Error for Caught {}
+    impl serde::de::Error for Caught {
+        fn custom<M: std::fmt::Display>(_: M) -> Caught {
+            Caught(&[])
+        }
+    }
+    struct Introspect;
+    impl<'de> serde::Deserializer<'de> for Introspect {
+        type Error = Caught;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Caught> {
+            Err(Caught(&[]))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Caught> {
+            Err(Caught(fields))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    match T::deserialize(Introspect) {
+        Err(Caught(fields)) => fields,
+        Ok(_) => unreachable!("Introspect never yields a value"),
+    }
+}
+
+/// The fuzz dictionary (`fuzz/scenario.dict`, which `scripts/fuzz.sh` hands libFuzzer) holds
+/// every name of the format as the types spell it: a field or tag added to the format without
+/// its token would leave the fuzzer to find it a byte at a time.
+#[test]
+fn the_fuzz_dictionary_has_every_name_of_the_format() {
+    let dict = include_str!("../../../../fuzz/scenario.dict");
+    let tokens: std::collections::HashSet<&str> = dict
+        .lines()
+        .filter(|l| l.starts_with('"'))
+        .map(|l| l.trim())
+        .collect();
+    let field = |f: &str| format!("\"\\\"{f}\\\":\"");
+    let tag = |t: &str| format!("\"\\\"{t}\\\"\"");
+    let mut wanted: Vec<String> = super::read::TOP_FIELDS.iter().map(|f| field(f)).collect();
+    for fields in [
+        struct_fields::<ServerSpec>(),
+        struct_fields::<ClientSpec>(),
+        struct_fields::<Narration>(),
+    ] {
+        assert!(!fields.is_empty());
+        wanted.extend(fields.iter().map(|f| field(f)));
+    }
+    wanted.extend(ActionKind::NAMES.iter().map(|t| tag(t)));
+    wanted.extend(MultiOp::NAMES.iter().map(|t| tag(t)));
+    wanted.extend(RegisterStyle::NAMES.iter().map(|t| tag(t)));
+    wanted.extend(crate::profile::Version::ALL.iter().map(|v| tag(v.name())));
+    let missing: Vec<&str> = wanted
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !tokens.contains(w))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "fuzz/scenario.dict lacks these lines, add them:\n{}",
+        missing.join("\n")
+    );
+}

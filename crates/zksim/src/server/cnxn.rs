@@ -4,74 +4,70 @@
 
 use super::*;
 
-impl World {
-    pub(crate) fn server_receive(&mut self, s: usize, conn: ConnId, from: Node, msg: Msg) {
-        if !self.servers[s].is_up() {
+impl Server {
+    pub(crate) fn receive(&mut self, cx: &mut Cx, conn: ConnId, from: Node, msg: Msg) {
+        if !self.is_up() {
             if matches!(msg, Msg::Syn) {
                 // Nothing listens on the port: the OS refuses the connection.
-                let node = self.snode(s);
-                self.send(conn, node.clone(), Msg::Rst);
-                self.net.close_side(conn, &node);
+                cx.out.send(conn, Msg::Rst);
+                cx.out.close_side(conn);
             }
             return;
         }
         // The LearnerHandler's socket read returns: its read timeout starts again.
         if !matches!(msg, Msg::Fin) {
-            let now = self.now_ms();
-            if let Some(h) = self.servers[s]
-                .leading_mut()
-                .and_then(|l| l.learners.get_mut(&conn))
-            {
+            let now = cx.now_ms;
+            if let Some(h) = self.leading_mut().and_then(|l| l.learners.get_mut(&conn)) {
                 h.last_heard_ms = now;
             }
         }
         match msg {
-            Msg::Syn => self.accept(s, conn, from),
+            Msg::Syn => self.accept(cx, conn, from),
             Msg::Connect {
                 last_zxid_seen,
                 timeout_ms,
                 session_id,
                 passwd,
             } => self.process_connect_request(
-                s,
+                cx,
                 conn,
                 last_zxid_seen,
                 timeout_ms,
                 session_id,
                 passwd,
             ),
-            Msg::Request { xid, req } => self.process_packet(s, conn, xid, req),
-            Msg::Fin => self.peer_closed(s, conn, from),
-            Msg::FollowerInfo { .. } => self.leader_on_follower_info(s, conn, from),
-            Msg::NewLeader { epoch, image } => self.follower_on_new_leader(s, conn, epoch, *image),
-            Msg::AckNewLeader => self.leader_on_ack_new_leader(s, conn),
-            Msg::UpToDate => self.follower_on_uptodate(s, conn),
-            Msg::Proposal { hdr, txn } => self.follower_on_proposal(s, conn, hdr, txn),
-            Msg::Ack { zxid } => self.leader_on_ack(s, conn, zxid),
-            Msg::Commit { zxid } => self.follower_on_commit(s, conn, zxid),
-            Msg::Ping { touches } => self.on_quorum_ping(s, conn, touches),
+            Msg::Request { xid, req } => self.process_packet(cx, conn, xid, req),
+            Msg::Fin => self.peer_closed(cx, conn, from),
+            Msg::FollowerInfo { .. } => self.leader_on_follower_info(cx, conn, from),
+            Msg::NewLeader { epoch, image } => self.follower_on_new_leader(cx, conn, epoch, *image),
+            Msg::AckNewLeader => self.leader_on_ack_new_leader(cx, conn),
+            Msg::UpToDate => self.follower_on_uptodate(cx, conn),
+            Msg::Proposal { hdr, txn } => self.follower_on_proposal(cx, conn, hdr, txn),
+            Msg::Ack { zxid } => self.leader_on_ack(cx, conn, zxid),
+            Msg::Commit { zxid } => self.follower_on_commit(cx, conn, zxid),
+            Msg::Ping { touches } => self.on_quorum_ping(cx, conn, touches),
             Msg::LearnerRequest {
                 session_id,
                 cxid,
                 req,
-            } => self.leader_on_learner_request(s, conn, session_id, cxid, req),
+            } => self.leader_on_learner_request(cx, conn, session_id, cxid, req),
             Msg::Revalidate {
                 session_id,
                 timeout_ms,
-            } => self.leader_on_revalidate(s, conn, session_id, timeout_ms),
+            } => self.leader_on_revalidate(cx, conn, session_id, timeout_ms),
             Msg::RevalidateReply { session_id, valid } => {
-                self.follower_on_revalidate_reply(s, conn, session_id, valid)
+                self.follower_on_revalidate_reply(cx, conn, session_id, valid)
             }
-            Msg::Sync { session_id, cxid } => self.follower_on_sync(s, conn, session_id, cxid),
+            Msg::Sync { session_id, cxid } => self.follower_on_sync(cx, conn, session_id, cxid),
             Msg::SynAck | Msg::Rst | Msg::ConnectResponse { .. } | Msg::Reply { .. } => {}
         }
     }
 
-    pub(super) fn accept(&mut self, s: usize, conn: ConnId, from: Node) {
+    pub(super) fn accept(&mut self, cx: &mut Cx, conn: ConnId, from: Node) {
         let Node::Client(client) = from else {
             return;
         };
-        self.servers[s].cnxns.insert(
+        self.cnxns.insert(
             conn,
             ServerCnxn {
                 conn,
@@ -83,20 +79,17 @@ impl World {
                 eof_unread: false,
             },
         );
-        let node = self.snode(s);
-        self.send(conn, node, Msg::SynAck);
+        cx.out.send(conn, Msg::SynAck);
     }
 
     /// Closes a client connection from the server side, with the log line ZooKeeper prints.
-    pub(crate) fn server_close_cnxn(&mut self, s: usize, conn: ConnId, why: &'static str) {
-        let Some(c) = self.servers[s].cnxns.remove(&conn) else {
+    pub(crate) fn server_close_cnxn(&mut self, cx: &mut Cx, conn: ConnId, why: &'static str) {
+        let Some(c) = self.cnxns.remove(&conn) else {
             return;
         };
-        let node = self.snode(s);
-        let level = self.profile.closed_socket_log_level;
+        let level = cx.profile.closed_socket_log_level;
         let sid = c.session_id;
-        self.log(
-            node.clone(),
+        cx.out.log(
             EventKind::Note,
             level,
             "NIOServerCnxn",
@@ -116,19 +109,18 @@ impl World {
             },
             move || format!("NIOServerCnxn.close: {why}."),
         );
-        self.close_conn(conn, &node);
+        cx.out.close(conn);
     }
 
-    pub(super) fn peer_closed(&mut self, s: usize, conn: ConnId, from: Node) {
-        let node = self.snode(s);
-        if let Some(c) = self.servers[s].cnxns.get_mut(&conn)
+    pub(super) fn peer_closed(&mut self, cx: &mut Cx, conn: ConnId, from: Node) {
+        if let Some(c) = self.cnxns.get_mut(&conn)
             && c.state == CnxnState::Establishing
         {
             // processConnectRequest called cnxn.disableRecv(): the selector does not read this
             // socket, so the end of stream waits in the kernel until finishSessionInit.
             c.eof_unread = true;
             let sid = c.session_id;
-            self.emit(node, EventKind::Note, move |_| {
+            cx.out.emit(EventKind::Note, move |_| {
                 (
                     None,
                     format!(
@@ -139,9 +131,9 @@ impl World {
             });
             return;
         }
-        if self.servers[s].cnxns.contains_key(&conn) {
-            let sid = self.servers[s].cnxns[&conn].session_id;
-            let style = self.profile.server_eof_log;
+        if self.cnxns.contains_key(&conn) {
+            let sid = self.cnxns[&conn].session_id;
+            let style = cx.profile.server_eof_log;
             let (level, text) = match style {
                 EofLog::CaughtEndOfStream => (
                     Level::Warn,
@@ -168,64 +160,59 @@ impl World {
                     ),
                 ),
             };
-            self.log(
-                node.clone(),
+            cx.out.log(
                 EventKind::Note,
                 level,
                 "NIOServerCnxn",
                 move || text,
                 || "The client closed its socket; the session itself lives on until it expires or is closed.".into(),
             );
-            self.server_close_cnxn(s, conn, "the client closed its end");
+            self.server_close_cnxn(cx, conn, "the client closed its end");
             return;
         }
-        if self.servers[s].leader_conn() == Some(conn) {
-            self.log(
-                node.clone(),
+        if self.leader_conn() == Some(conn) {
+            cx.out.log(
                 EventKind::Note,
                 Level::Warn,
                 "Follower",
                 || "Exception when following the leader java.io.EOFException".into(),
                 || "The leader's connection ended: the follower shuts down its server and looks for a leader.".into(),
             );
-            self.net.close_side(conn, &node);
-            self.go_looking(s);
+            cx.out.close_side(conn);
+            self.go_looking(cx);
             return;
         }
         let _ = from;
-        self.learner_handler_goodbye(s, conn);
-        self.net.close_side(conn, &node);
+        self.learner_handler_goodbye(cx, conn);
+        cx.out.close_side(conn);
     }
 
     pub(super) fn process_connect_request(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         last_zxid_seen: Zxid,
         timeout_ms: i32,
         session_id: SessionId,
         passwd: crate::ids::Password,
     ) {
-        if !self.servers[s].cnxns.contains_key(&conn) {
+        if !self.cnxns.contains_key(&conn) {
             return;
         }
-        let node = self.snode(s);
-        if !self.servers[s].serving {
-            self.log(
-                node,
+        if !self.serving {
+            cx.out.log(
                 EventKind::Note,
                 Level::Warn,
                 "NIOServerCnxn",
                 || "Exception causing close of session 0x0 due to java.io.IOException: ZooKeeperServer not running".into(),
                 || "A server that is not serving (looking, or syncing) closes client connections.".into(),
             );
-            self.server_close_cnxn(s, conn, "ZooKeeperServer not running");
+            self.server_close_cnxn(cx, conn, "ZooKeeperServer not running");
             return;
         }
-        let our_zxid = self.servers[s].last_zxid();
+        let our_zxid = self.last_zxid();
         if last_zxid_seen > our_zxid {
-            self.log(
-                node,
+            cx.out.log(
                 EventKind::Note,
                 Level::Info,
                 "ZooKeeperServer",
@@ -239,22 +226,19 @@ impl World {
                 },
                 || "processConnectRequest: the client has seen a newer zxid than this server applied.".into(),
             );
-            self.server_close_cnxn(s, conn, "the client has seen a newer zxid");
+            self.server_close_cnxn(cx, conn, "the client has seen a newer zxid");
             return;
         }
-        let (min, max) = (
-            self.cfg.min_session_timeout_ms,
-            self.cfg.max_session_timeout_ms,
-        );
+        let (min, max) = (cx.cfg.min_session_timeout_ms, cx.cfg.max_session_timeout_ms);
         let t = timeout_ms.clamp(min, max.max(min));
-        if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+        if let Some(c) = self.cnxns.get_mut(&conn) {
             c.timeout_ms = t;
             c.state = CnxnState::Establishing;
         }
         if session_id != 0 {
-            self.connect_renew(s, conn, session_id, passwd, t, timeout_ms, last_zxid_seen);
+            self.connect_renew(cx, conn, session_id, passwd, t, timeout_ms, last_zxid_seen);
         } else {
-            self.connect_new(s, conn, t, timeout_ms, last_zxid_seen);
+            self.connect_new(cx, conn, t, timeout_ms, last_zxid_seen);
         }
     }
 
@@ -264,7 +248,7 @@ impl World {
     #[allow(clippy::too_many_arguments)] // the ConnectRequest's fields, as Java passes them
     fn connect_renew(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         session_id: SessionId,
         passwd: crate::ids::Password,
@@ -273,11 +257,9 @@ impl World {
         last_zxid_seen: Zxid,
     ) {
         let timeout_ms = requested_ms;
-        let level = self.profile.session_setup_log_level;
-        let modern = self.profile.server_setup_lines_3_5;
-        let node = self.snode(s);
-        self.log(
-            node.clone(),
+        let level = cx.profile.session_setup_log_level;
+        let modern = cx.profile.server_setup_lines_3_5;
+        cx.out.log(
             EventKind::Note,
             level,
             "ZooKeeperServer",
@@ -300,41 +282,39 @@ impl World {
             || "processConnectRequest: a ConnectRequest with a session id reopens that session.".into(),
         );
         // serverCnxnFactory.closeSession: any other connection here with this session goes.
-        let others: Vec<ConnId> = self.servers[s]
+        let others: Vec<ConnId> = self
             .cnxns
             .values()
             .filter(|c| c.session_id == session_id && c.conn != conn)
             .map(|c| c.conn)
             .collect();
         for o in others {
-            self.server_close_cnxn(s, o, "a newer connection renews its session here");
+            self.server_close_cnxn(cx, o, "a newer connection renews its session here");
         }
-        if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+        if let Some(c) = self.cnxns.get_mut(&conn) {
             c.session_id = session_id;
         }
-        self.reopen_session(s, conn, session_id, passwd, t);
+        self.reopen_session(cx, conn, session_id, passwd, t);
     }
 
     /// A ConnectRequest with session id 0: `createSession` mints an id and submits the
     /// createSession request (3.5.5+ log the attempt after the id exists, and name it).
     fn connect_new(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         t: i32,
         requested_ms: i32,
         last_zxid_seen: Zxid,
     ) {
         let timeout_ms = requested_ms;
-        let level = self.profile.session_setup_log_level;
-        let node = self.snode(s);
-        if self.profile.server_setup_lines_3_5 {
+        let level = cx.profile.session_setup_log_level;
+        if cx.profile.server_setup_lines_3_5 {
             // 3.5.5+ log the attempt after createSession has minted the id, and name it.
-            let Some(id) = self.mint_session(s, conn, t) else {
+            let Some(id) = self.mint_session(cx, conn, t) else {
                 return;
             };
-            self.log(
-                node,
+            cx.out.log(
                 EventKind::Note,
                 level,
                 "ZooKeeperServer",
@@ -348,10 +328,9 @@ impl World {
                 },
                 || "processConnectRequest: session id 0 asks for a new session; createSession minted one.".into(),
             );
-            self.submit_request(s, conn, 0, ClientRequest::CreateSession { timeout_ms: t });
+            self.submit_request(cx, conn, 0, ClientRequest::CreateSession { timeout_ms: t });
         } else {
-            self.log(
-                node,
+            cx.out.log(
                 EventKind::Note,
                 level,
                 "ZooKeeperServer",
@@ -363,8 +342,8 @@ impl World {
                 },
                 || "processConnectRequest: session id 0 asks for a new session.".into(),
             );
-            if self.mint_session(s, conn, t).is_some() {
-                self.submit_request(s, conn, 0, ClientRequest::CreateSession { timeout_ms: t });
+            if self.mint_session(cx, conn, t).is_some() {
+                self.submit_request(cx, conn, 0, ClientRequest::CreateSession { timeout_ms: t });
             }
         }
     }
@@ -373,24 +352,21 @@ impl World {
     /// connection (the caller then submits the createSession request).
     pub(super) fn mint_session(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         timeout_ms: i32,
     ) -> Option<SessionId> {
-        let now_clock = self.tracker_clock_ms(s);
-        let myid = self.servers[s].myid;
-        let id = if self.servers[s].is_leader_like() {
-            let t = self.servers[s].tracker_mut()?;
+        let now_clock = cx.tracker_clock_ms(self);
+        let id = if self.is_leader_like() {
+            let t = self.tracker_mut()?;
             t.create_session(timeout_ms, now_clock)
         } else {
-            let t = self.servers[s].touch_table_mut()?;
+            let t = self.touch_table_mut()?;
             t.create_session(timeout_ms)
         };
-        self.record_session(id, myid, timeout_ms);
-        let node = self.snode(s);
-        let leader = self.servers[s].is_leader_like();
-        self.emit(
-            node.clone(),
+        cx.out.session(id, SessionNote::Minted { timeout_ms });
+        let leader = self.is_leader_like();
+        cx.out.emit(
             EventKind::SessionMinted {
                 session: id,
                 timeout_ms,
@@ -420,9 +396,9 @@ impl World {
             },
         );
         if leader {
-            self.note_touch(s, id, None);
+            self.note_touch(cx, id, None);
         }
-        if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+        if let Some(c) = self.cnxns.get_mut(&conn) {
             c.session_id = id;
         }
         Some(id)
@@ -431,17 +407,15 @@ impl World {
     /// `ZooKeeperServer.reopenSession`.
     pub(super) fn reopen_session(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         id: SessionId,
         passwd: crate::ids::Password,
         timeout_ms: i32,
     ) {
-        let node = self.snode(s);
         if !check_password(id, &passwd) {
-            if self.profile.warns_incorrect_password {
-                self.log(
-                    node,
+            if cx.profile.warns_incorrect_password {
+                cx.out.log(
                     EventKind::Note,
                     Level::Warn,
                     "ZooKeeperServer",
@@ -458,29 +432,28 @@ impl World {
                     },
                 );
             }
-            self.finish_session_init(s, conn, false);
+            self.finish_session_init(cx, conn, false);
             return;
         }
-        if self.servers[s].is_leader_like() {
+        if self.is_leader_like() {
             // LeaderZooKeeperServer.revalidateSession: touch, answer, then setOwner(me).
-            let clock = self.tracker_clock_ms(s);
-            let touch = self.servers[s]
+            let clock = cx.tracker_clock_ms(self);
+            let touch = self
                 .tracker_mut()
                 .map(|t| t.touch_session(id, timeout_ms, clock))
                 .unwrap_or(Touch::Missing);
-            self.note_touch(s, id, Some(touch));
-            self.finish_session_init(s, conn, touch.ok());
-            if self.servers[s].role() == Role::Leading {
+            self.note_touch(cx, id, Some(touch));
+            self.finish_session_init(cx, conn, touch.ok());
+            if self.role() == Role::Leading {
                 self.set_owner(
-                    s,
+                    cx,
                     id,
                     Some(Owner::Me),
                     "LeaderZooKeeperServer.revalidateSession",
                 );
             }
         } else {
-            self.log(
-                node.clone(),
+            cx.out.log(
                 EventKind::Revalidate {
                     session: id,
                     timeout_ms,
@@ -494,14 +467,13 @@ impl World {
                         .into()
                 },
             );
-            let leader_conn = self.servers[s].following_mut().map(|f| {
+            let leader_conn = self.following_mut().map(|f| {
                 f.pending_revalidations.insert(id, conn);
                 f.leader_conn
             });
             if let Some(lc) = leader_conn {
-                self.send(
+                cx.out.send(
                     lc,
-                    node,
                     Msg::Revalidate {
                         session_id: id,
                         timeout_ms,
@@ -512,28 +484,25 @@ impl World {
     }
 
     /// `ZooKeeperServer.finishSessionInit`.
-    pub(crate) fn finish_session_init(&mut self, s: usize, conn: ConnId, valid: bool) {
-        let Some(c) = self.servers[s].cnxns.get(&conn) else {
+    pub(crate) fn finish_session_init(&mut self, cx: &mut Cx, conn: ConnId, valid: bool) {
+        let Some(c) = self.cnxns.get(&conn) else {
             return;
         };
         let (id, t) = (c.session_id, c.timeout_ms);
-        let node = self.snode(s);
         if valid {
-            if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+            if let Some(c) = self.cnxns.get_mut(&conn) {
                 c.state = CnxnState::Established;
             }
-            self.send(
+            cx.out.send(
                 conn,
-                node.clone(),
                 Msg::ConnectResponse {
                     timeout_ms: t,
                     session_id: id,
                     passwd: generate_password(id),
                 },
             );
-            let level = self.profile.session_setup_log_level;
-            self.log(
-                node,
+            let level = cx.profile.session_setup_log_level;
+            cx.out.log(
                 EventKind::SessionEstablished {
                     session: id,
                     timeout_ms: t,
@@ -549,26 +518,24 @@ impl World {
                 },
                 || "finishSessionInit(valid): ConnectResponse with the negotiated timeout and generatePasswd(id).".into(),
             );
-            self.flush_slots(s, conn);
+            self.flush_slots(cx, conn);
             // enableRecv(): now the server reads what waited, the client's end of stream too.
-            if let Some(c) = self.servers[s].cnxns.get(&conn)
+            if let Some(c) = self.cnxns.get(&conn)
                 && c.eof_unread
             {
                 let client = Node::Client(c.client as u32);
-                self.peer_closed(s, conn, client);
+                self.peer_closed(cx, conn, client);
             }
         } else {
-            self.send(
+            cx.out.send(
                 conn,
-                node.clone(),
                 Msg::ConnectResponse {
                     timeout_ms: 0,
                     session_id: 0,
                     passwd: [0; 16],
                 },
             );
-            self.log(
-                node,
+            cx.out.log(
                 EventKind::Note,
                 Level::Info,
                 "ZooKeeperServer",
@@ -581,40 +548,50 @@ impl World {
                 },
                 || "finishSessionInit(invalid): timeout 0, session id 0, a zero password, then the socket closes.".into(),
             );
-            if self.profile.invalid_session_reads_client_eof {
+            if cx.profile.invalid_session_reads_client_eof {
                 // 3.4.5 calls enableRecv() for an invalid session too: its selector reads the
                 // client's end of stream (the client closes on timeout 0) before it acts on
                 // the queued close, so it logs the end of stream, then the close.
-                if let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+                if let Some(c) = self.cnxns.get_mut(&conn) {
                     c.state = CnxnState::Established;
                 }
                 return;
             }
-            self.server_close_cnxn(s, conn, "the session is invalid");
+            self.server_close_cnxn(cx, conn, "the session is invalid");
         }
     }
 
     /// `NIOServerCnxn` read a request packet: `ZooKeeperServer.processPacket` + `submitRequest`.
-    pub(super) fn process_packet(&mut self, s: usize, conn: ConnId, xid: i32, req: ClientRequest) {
-        let Some(c) = self.servers[s].cnxns.get(&conn) else {
+    pub(super) fn process_packet(
+        &mut self,
+        cx: &mut Cx,
+        conn: ConnId,
+        xid: i32,
+        req: ClientRequest,
+    ) {
+        let Some(c) = self.cnxns.get(&conn) else {
             return;
         };
         if c.state != CnxnState::Established {
             return;
         }
-        self.submit_request(s, conn, xid, req);
+        self.submit_request(cx, conn, xid, req);
     }
 
-    pub(super) fn submit_request(&mut self, s: usize, conn: ConnId, xid: i32, req: ClientRequest) {
-        let Some(c) = self.servers[s].cnxns.get(&conn) else {
+    pub(super) fn submit_request(
+        &mut self,
+        cx: &mut Cx,
+        conn: ConnId,
+        xid: i32,
+        req: ClientRequest,
+    ) {
+        let Some(c) = self.cnxns.get(&conn) else {
             return;
         };
         let (id, timeout) = (c.session_id, c.timeout_ms);
-        if !self.touch(s, id, timeout) {
-            let node = self.snode(s);
-            let modern = self.profile.server_setup_lines_3_5;
-            self.log(
-                node,
+        if !self.touch(cx, id, timeout) {
+            let modern = cx.profile.server_setup_lines_3_5;
+            cx.out.log(
                 EventKind::Note,
                 Level::Debug,
                 "ZooKeeperServer",
@@ -633,22 +610,22 @@ impl World {
             return;
         }
         let is_create = matches!(req, ClientRequest::CreateSession { .. });
-        if !is_create && let Some(c) = self.servers[s].cnxns.get_mut(&conn) {
+        if !is_create && let Some(c) = self.cnxns.get_mut(&conn) {
             c.slots.push_back(Slot {
                 xid,
                 req: req.clone(),
                 state: SlotState::Waiting,
             });
         }
-        if self.servers[s].is_leader_like() {
+        if self.is_leader_like() {
             // processPacket sets owner `me` on every request; a createSession carries none.
             let owner = if is_create { None } else { Some(Owner::Me) };
-            self.leader_submit(s, Origin::Local { conn, xid }, id, xid, req, owner);
+            self.leader_submit(cx, Origin::Local { conn, xid }, id, xid, req, owner);
         } else if req.is_forwarded() {
             // FollowerRequestProcessor: forward to the leader; CommitProcessor waits for the
             // commit (or, for a sync, for the leader's SYNC).
             let is_sync = matches!(req, ClientRequest::Sync(_));
-            let leader_conn = self.servers[s].following_mut().map(|f| {
+            let leader_conn = self.following_mut().map(|f| {
                 if is_sync {
                     f.pending_syncs.push_back((id, xid, conn));
                 } else {
@@ -656,11 +633,9 @@ impl World {
                 }
                 f.leader_conn
             });
-            let node = self.snode(s);
             if let Some(lc) = leader_conn {
-                self.send(
+                cx.out.send(
                     lc,
-                    node,
                     Msg::LearnerRequest {
                         session_id: id,
                         cxid: xid,
@@ -670,13 +645,13 @@ impl World {
             }
         } else {
             // Reads and pings stay local on a learner and are never owner-checked.
-            self.set_slot(s, conn, xid, SlotState::Read);
-            self.flush_slots(s, conn);
+            self.set_slot(conn, xid, SlotState::Read);
+            self.flush_slots(cx, conn);
         }
     }
 
-    pub(super) fn set_slot(&mut self, s: usize, conn: ConnId, xid: i32, state: SlotState) {
-        if let Some(c) = self.servers[s].cnxns.get_mut(&conn)
+    pub(super) fn set_slot(&mut self, conn: ConnId, xid: i32, state: SlotState) {
+        if let Some(c) = self.cnxns.get_mut(&conn)
             && let Some(slot) = c
                 .slots
                 .iter_mut()

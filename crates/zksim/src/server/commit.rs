@@ -3,19 +3,17 @@
 
 use super::*;
 
-impl World {
+impl Server {
     /// `ProposalRequestProcessor` + `Leader.propose`; standalone commits at once.
-    pub(super) fn propose(&mut self, s: usize, hdr: TxnHeader, txn: Txn, origin: Origin) {
-        if self.servers[s].role() == Role::Standalone {
-            self.commit_locally(s, hdr, txn, origin);
+    pub(super) fn propose(&mut self, cx: &mut Cx, hdr: TxnHeader, txn: Txn, origin: Origin) {
+        if self.role() == Role::Standalone {
+            self.commit_locally(cx, hdr, txn, origin);
             return;
         }
-        let node = self.snode(s);
-        let conns: Vec<ConnId> = self.servers[s].learner_conns();
+        let conns: Vec<ConnId> = self.learner_conns();
         for conn in conns {
-            self.send(
+            cx.out.send(
                 conn,
-                node.clone(),
                 Msg::Proposal {
                     hdr,
                     txn: txn.clone(),
@@ -23,7 +21,8 @@ impl World {
             );
         }
         let zxid = hdr.zxid;
-        let Some(leading) = self.servers[s].leading_mut() else {
+        let me = self.index;
+        let Some(leading) = self.leading_mut() else {
             return; // Prep runs only on a leader or a standalone server
         };
         leading.proposals.insert(
@@ -31,17 +30,17 @@ impl World {
             Proposal {
                 hdr,
                 txn,
-                acks: vec![s],
+                acks: vec![me],
                 origin,
             },
         );
-        self.try_commit(s);
+        self.try_commit(cx);
     }
 
-    pub(super) fn try_commit(&mut self, s: usize) {
+    pub(super) fn try_commit(&mut self, cx: &mut Cx) {
         loop {
-            let quorum = self.cfg.quorum;
-            let Some(leading) = self.servers[s].leading_mut() else {
+            let quorum = cx.cfg.quorum;
+            let Some(leading) = self.leading_mut() else {
                 return;
             };
             let ready = leading
@@ -54,19 +53,18 @@ impl World {
             let Some(p) = leading.proposals.remove(&zxid) else {
                 return;
             };
-            let node = self.snode(s);
-            let conns: Vec<ConnId> = self.servers[s].learner_conns();
+            let conns: Vec<ConnId> = self.learner_conns();
             for conn in conns {
-                self.send(conn, node.clone(), Msg::Commit { zxid });
+                cx.out.send(conn, Msg::Commit { zxid });
             }
-            self.commit_locally(s, p.hdr, p.txn, p.origin);
-            self.leader_flush_syncs(s, zxid);
+            self.commit_locally(cx, p.hdr, p.txn, p.origin);
+            self.leader_flush_syncs(cx, zxid);
         }
     }
 
     /// `FinalRequestProcessor` on any server: apply the txn, then answer if the connection is here.
-    pub(super) fn commit_locally(&mut self, s: usize, hdr: TxnHeader, txn: Txn, origin: Origin) {
-        let res = self.apply_txn(s, &hdr, &txn);
-        self.final_request(s, &hdr, &txn, res, origin);
+    pub(super) fn commit_locally(&mut self, cx: &mut Cx, hdr: TxnHeader, txn: Txn, origin: Origin) {
+        let res = self.apply_txn(cx, &hdr, &txn);
+        self.final_request(cx, &hdr, &txn, res, origin);
     }
 }

@@ -4,64 +4,54 @@
 
 use super::*;
 
-impl World {
+impl Server {
     /// `ZKDatabase.processTxn` on any server: the txn applied to the tree and the session
     /// table; the leader (or a standalone server) records what it changed.
-    pub(super) fn apply_txn(&mut self, s: usize, hdr: &TxnHeader, txn: &Txn) -> ApplyResult {
-        let res = self.servers[s].tree.apply(hdr, txn);
-        if self.servers[s].is_leader_like() {
-            self.servers[s].prep.applied(hdr.zxid);
+    pub(super) fn apply_txn(&mut self, cx: &mut Cx, hdr: &TxnHeader, txn: &Txn) -> ApplyResult {
+        let res = self.tree.apply(hdr, txn);
+        if self.is_leader_like() {
+            self.prep.applied(hdr.zxid);
         }
         match txn {
             Txn::CreateSession { timeout_ms } => {
-                self.apply_create_session(s, hdr.session_id, *timeout_ms)
+                self.apply_create_session(cx, hdr.session_id, *timeout_ms)
             }
-            Txn::CloseSession { .. } => self.apply_close_session(s, hdr),
+            Txn::CloseSession { .. } => self.apply_close_session(cx, hdr),
             _ => {}
         }
-        if self.servers[s].is_leader_like() {
-            self.record_znode_changes(s, hdr, &res);
+        if self.is_leader_like() {
+            self.record_znode_changes(cx, hdr, &res);
         }
         res
     }
 
     /// A createSession txn: `sessionsWithTimeouts`, and the tracker (see the comment inside on
     /// which releases touch the session again).
-    fn apply_create_session(&mut self, s: usize, sid: SessionId, timeout_ms: i32) {
-        let node = self.snode(s);
-        let added = self.servers[s]
-            .db_sessions
-            .insert(sid, timeout_ms)
-            .is_none();
-        if self.servers[s].is_leader_like() {
+    fn apply_create_session(&mut self, cx: &mut Cx, sid: SessionId, timeout_ms: i32) {
+        let added = self.db_sessions.insert(sid, timeout_ms).is_none();
+        if self.is_leader_like() {
             // 3.4 addSession / 3.5 addGlobalSession touch the session again; 3.6+
             // commitSession only records it in sessionsWithTimeouts (Prep's
             // trackSession queued it). A session this tracker has never seen (a txn
             // recovered from the log) is tracked as the tracker's constructor would.
-            let known = self.servers[s]
-                .tracker()
-                .is_some_and(|t| t.get(sid).is_some());
-            if self.profile.commit_session_touches || !known {
-                let clock = self.tracker_clock_ms(s);
-                let tracked = self.servers[s]
+            let known = self.tracker().is_some_and(|t| t.get(sid).is_some());
+            if cx.profile.commit_session_touches || !known {
+                let clock = cx.tracker_clock_ms(self);
+                let tracked = self
                     .tracker_mut()
                     .map(|t| t.add_session(sid, timeout_ms, clock));
                 if let Some(tr) = tracked {
-                    self.note_touch(s, sid, Some(tr.touch));
+                    self.note_touch(cx, sid, Some(tr.touch));
                 }
             }
-        } else if let Some(t) = self.servers[s].touch_table_mut() {
+        } else if let Some(t) = self.touch_table_mut() {
             t.add_session(sid, timeout_ms);
         }
-        if added
-            && self.profile.logs_committing_global_session
-            && self.servers[s].role() != Role::Standalone
-        {
-            self.log(
-                node.clone(),
+        if added && cx.profile.logs_committing_global_session && self.role() != Role::Standalone {
+            cx.out.log(
                 EventKind::Note,
                 Level::Info,
-                if self.servers[s].is_leader_like() {
+                if self.is_leader_like() {
                     "LeaderSessionTracker"
                 } else {
                     "LearnerSessionTracker"
@@ -74,29 +64,20 @@ impl World {
 
     /// A closeSession txn: the session leaves the table and the tracker (its ephemerals went
     /// with the tree's killSession).
-    fn apply_close_session(&mut self, s: usize, hdr: &TxnHeader) {
+    fn apply_close_session(&mut self, cx: &mut Cx, hdr: &TxnHeader) {
         let sid = hdr.session_id;
-        let node = self.snode(s);
-        self.servers[s].db_sessions.remove(&sid);
-        if let Some(t) = self.servers[s].tracker_mut() {
+        self.db_sessions.remove(&sid);
+        if let Some(t) = self.tracker_mut() {
             t.remove_session(sid);
         }
-        if let Some(t) = self.servers[s].touch_table_mut() {
+        if let Some(t) = self.touch_table_mut() {
             t.remove_session(sid);
         }
-        if self.servers[s].is_leader_like() {
-            let now = self.now_ms();
-            for r in self.session_records_mut(sid) {
-                if r.closed_ms.is_none() {
-                    r.closed_ms = Some(now);
-                    r.closing = false;
-                }
-            }
+        if self.is_leader_like() {
+            cx.out.session(sid, SessionNote::Closed);
             let zxid = hdr.zxid;
-            self.emit(
-                node.clone(),
-                EventKind::SessionClosed { session: sid, zxid },
-                move |_| {
+            cx.out
+                .emit(EventKind::SessionClosed { session: sid, zxid }, move |_| {
                     (
                         None,
                         format!(
@@ -105,22 +86,19 @@ impl World {
                             hex(zxid)
                         ),
                     )
-                },
-            );
+                });
         }
     }
 
     /// The znodes a txn created, changed or deleted, as trace events (the data tree view).
-    fn record_znode_changes(&mut self, s: usize, hdr: &TxnHeader, res: &ApplyResult) {
-        let node = self.snode(s);
+    fn record_znode_changes(&mut self, cx: &mut Cx, hdr: &TxnHeader, res: &ApplyResult) {
         for p in &res.created {
-            let owner = self.servers[s]
+            let owner = self
                 .tree
                 .exists(p)
                 .map(|st| st.ephemeral_owner)
                 .unwrap_or(0);
-            self.emit(
-                node.clone(),
+            cx.out.emit(
                 EventKind::ZnodeCreated {
                     path: p.clone(),
                     zxid: hdr.zxid,
@@ -130,13 +108,8 @@ impl World {
             );
         }
         for p in &res.changed {
-            let version = self.servers[s]
-                .tree
-                .exists(p)
-                .map(|st| st.version)
-                .unwrap_or(0);
-            self.emit(
-                node.clone(),
+            let version = self.tree.exists(p).map(|st| st.version).unwrap_or(0);
+            cx.out.emit(
                 EventKind::ZnodeChanged {
                     path: p.clone(),
                     zxid: hdr.zxid,
@@ -146,8 +119,7 @@ impl World {
             );
         }
         for p in &res.deleted {
-            self.emit(
-                node.clone(),
+            cx.out.emit(
                 EventKind::ZnodeDeleted {
                     path: p.clone(),
                     zxid: hdr.zxid,
@@ -159,7 +131,7 @@ impl World {
 
     pub(super) fn final_request(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         hdr: &TxnHeader,
         txn: &Txn,
         res: ApplyResult,
@@ -169,32 +141,32 @@ impl World {
             // request.cnxn == null: an expiry or a close from another server closes our
             // connection for that session without a reply.
             if let Txn::CloseSession { .. } = txn {
-                let local: Vec<ConnId> = self.servers[s]
+                let local: Vec<ConnId> = self
                     .cnxns
                     .values()
                     .filter(|c| c.session_id == hdr.session_id)
                     .map(|c| c.conn)
                     .collect();
                 for c in local {
-                    self.server_close_cnxn(s, c, "its session was closed");
+                    self.server_close_cnxn(cx, c, "its session was closed");
                 }
             }
             return;
         };
-        if !self.servers[s].cnxns.contains_key(&conn) {
+        if !self.cnxns.contains_key(&conn) {
             return;
         }
         let zxid = hdr.zxid;
         let state = match txn {
             Txn::CreateSession { .. } => {
-                self.finish_session_init(s, conn, true);
+                self.finish_session_init(cx, conn, true);
                 return;
             }
             Txn::CloseSession { .. } => SlotState::ReplyThenClose { zxid },
             Txn::Error { code } if *code == codes::SESSIONMOVED => SlotState::Moved,
             Txn::Multi(_) => {
                 let moved = res.multi.iter().any(|r| r.err == codes::SESSIONMOVED);
-                if moved && self.profile.multi_session_moved_closes {
+                if moved && cx.profile.multi_session_moved_closes {
                     SlotState::Moved
                 } else {
                     SlotState::Reply {
@@ -218,14 +190,14 @@ impl World {
                 },
             },
         };
-        self.set_slot(s, conn, xid, state);
-        self.flush_slots(s, conn);
+        self.set_slot(conn, xid, state);
+        self.flush_slots(cx, conn);
     }
 
     /// Sends whatever replies are ready at the head of a connection's queue, in order.
-    pub(super) fn flush_slots(&mut self, s: usize, conn: ConnId) {
+    pub(super) fn flush_slots(&mut self, cx: &mut Cx, conn: ConnId) {
         loop {
-            let Some(c) = self.servers[s].cnxns.get_mut(&conn) else {
+            let Some(c) = self.cnxns.get_mut(&conn) else {
                 return;
             };
             if c.state != CnxnState::Established {
@@ -241,15 +213,13 @@ impl World {
                 return;
             };
             let session = c.session_id;
-            let node = self.snode(s);
             match slot.state {
                 SlotState::Waiting => {}
                 SlotState::Read => {
-                    let zxid = self.servers[s].last_zxid();
-                    let (err, body) = self.read(s, &slot.req);
-                    self.send(
+                    let zxid = self.last_zxid();
+                    let (err, body) = self.read(&slot.req);
+                    cx.out.send(
                         conn,
-                        node,
                         Msg::Reply {
                             xid: slot.xid,
                             zxid,
@@ -259,9 +229,8 @@ impl World {
                     );
                 }
                 SlotState::Reply { zxid, err, body } => {
-                    self.send(
+                    cx.out.send(
                         conn,
-                        node,
                         Msg::Reply {
                             xid: slot.xid,
                             zxid,
@@ -271,9 +240,8 @@ impl World {
                     );
                 }
                 SlotState::ReplyThenClose { zxid } => {
-                    self.send(
+                    cx.out.send(
                         conn,
-                        node,
                         Msg::Reply {
                             xid: slot.xid,
                             zxid,
@@ -281,14 +249,14 @@ impl World {
                             body: ReplyBody::None,
                         },
                     );
-                    self.server_close_cnxn(s, conn, "the client closed its session");
+                    self.server_close_cnxn(cx, conn, "the client closed its session");
                     return;
                 }
                 SlotState::Moved => {
                     let op = slot.req.type_name();
                     // FinalRequestProcessor's catch (SessionMovedException) prints nothing: it
                     // calls cnxn.sendCloseSession() and returns. The event explains; no log line.
-                    self.emit(node, EventKind::Note, move |_| {
+                    cx.out.emit(EventKind::Note, move |_| {
                         (
                             None,
                             format!(
@@ -297,15 +265,15 @@ impl World {
                             ),
                         )
                     });
-                    self.server_close_cnxn(s, conn, "SessionMovedException (ZOOKEEPER-710)");
+                    self.server_close_cnxn(cx, conn, "SessionMovedException (ZOOKEEPER-710)");
                     return;
                 }
             }
         }
     }
 
-    pub(super) fn read(&self, s: usize, req: &ClientRequest) -> (Code, ReplyBody) {
-        let tree = &self.servers[s].tree;
+    pub(super) fn read(&self, req: &ClientRequest) -> (Code, ReplyBody) {
+        let tree = &self.tree;
         match req {
             ClientRequest::Ping => (codes::OK, ReplyBody::None),
             ClientRequest::Exists(p) => match tree.exists(p) {

@@ -4,23 +4,21 @@
 
 use super::*;
 
-impl World {
-    pub(super) fn leader_startup(&mut self, s: usize) {
-        let myid = self.servers[s].myid as i64;
-        self.tracker_startup(s, myid);
-        self.servers[s].serving = true;
-        let node = self.snode(s);
-        let handlers: Vec<(ConnId, bool)> = self.servers[s]
+impl Server {
+    pub(super) fn leader_startup(&mut self, cx: &mut Cx) {
+        let myid = self.myid as i64;
+        self.tracker_startup(cx, myid);
+        self.serving = true;
+        let handlers: Vec<(ConnId, bool)> = self
             .leading()
             .map(|l| l.learners.values().map(|h| (h.conn, h.synced)).collect())
             .unwrap_or_default();
         for (conn, synced) in handlers {
             if synced {
-                self.send(conn, node.clone(), Msg::UpToDate);
+                cx.out.send(conn, Msg::UpToDate);
             }
         }
-        self.log(
-            node,
+        cx.out.log(
             EventKind::Note,
             Level::Info,
             "Leader",
@@ -33,19 +31,17 @@ impl World {
     }
 
     /// The leader's ping loop, every tickTime/2 (`Leader.lead`).
-    pub(crate) fn leader_tick(&mut self, s: usize) {
-        let now = self.now_ms();
-        let node = self.snode(s);
-        let Some(leading) = self.servers[s].leading_mut() else {
+    pub(crate) fn leader_tick(&mut self, cx: &mut Cx) {
+        let now = cx.now_ms;
+        let Some(leading) = self.leading_mut() else {
             return; // unreachable: a leadership that ended took its tick with it
         };
         leading.half_ticks += 1;
         let (half_ticks, lead_start_ms) = (leading.half_ticks, leading.lead_start_ms);
-        let conns: Vec<ConnId> = self.servers[s].learner_conns();
+        let conns: Vec<ConnId> = self.learner_conns();
         for conn in conns {
-            self.send(
+            cx.out.send(
                 conn,
-                node.clone(),
                 Msg::Ping {
                     touches: Vec::new(),
                 },
@@ -53,26 +49,25 @@ impl World {
         }
         let full_tick = half_ticks.is_multiple_of(2);
         if full_tick {
-            let tick = self.cfg.tick_ms;
-            let serving = self.servers[s].serving;
+            let tick = cx.cfg.tick_ms;
+            let serving = self.serving;
             let limit = if serving {
-                self.cfg.sync_limit
+                cx.cfg.sync_limit
             } else {
-                self.cfg.init_limit
+                cx.cfg.init_limit
             } as u64
                 * tick;
-            let synced: Vec<u8> = self.servers[s]
+            let synced: Vec<u8> = self
                 .leading()
                 .into_iter()
                 .flat_map(|l| l.learners.values())
                 .filter(|h| h.synced && now.saturating_sub(h.last_heard_ms) <= limit)
-                .map(|h| self.servers[h.server].myid)
+                .map(|h| cx.peers[h.server])
                 .collect();
             let waited_too_long = !serving && now - lead_start_ms > limit;
-            if (serving || waited_too_long) && synced.len() + 1 < self.cfg.quorum {
-                let myid = self.servers[s].myid;
-                self.log(
-                    node,
+            if (serving || waited_too_long) && synced.len() + 1 < cx.cfg.quorum {
+                let myid = self.myid;
+                cx.out.log(
                     EventKind::Note,
                     Level::Info,
                     "Leader",
@@ -86,24 +81,20 @@ impl World {
                     },
                     || "Leader.lead: fewer than a quorum of learners answered within syncLimit ticks.".into(),
                 );
-                self.go_looking(s);
+                self.go_looking(cx);
                 return;
             }
         }
-        self.arm(s, Timer::LeaderTick, now + (self.cfg.tick_ms / 2).max(1));
+        self.arm(cx, Timer::LeaderTick, now + (cx.cfg.tick_ms / 2).max(1));
     }
 
     /// `LearnerHandler.run`'s finally: GOODBYE, and `shutdown` takes the handler (and the owner
     /// identity it carried) out of the leader's learners.
-    pub(super) fn learner_handler_goodbye(&mut self, s: usize, conn: ConnId) {
-        let gone = self.servers[s]
-            .leading_mut()
-            .and_then(|l| l.learners.remove(&conn));
+    pub(super) fn learner_handler_goodbye(&mut self, cx: &mut Cx, conn: ConnId) {
+        let gone = self.leading_mut().and_then(|l| l.learners.remove(&conn));
         if let Some(h) = gone {
-            let peer = self.servers[h.server].myid;
-            let node = self.snode(s);
-            self.log(
-                node,
+            let peer = cx.peers[h.server];
+            cx.out.log(
                 EventKind::Note,
                 Level::Warn,
                 "LearnerHandler",
@@ -118,31 +109,23 @@ impl World {
     /// ticks (`LearnerHandler.run`, "now that the ack has been processed expect the syncLimit").
     /// A learner that sends nothing for that long (it answers every leader ping, so only a dead
     /// or cut-off one) is dropped by the leader on its own, whether or not the learner has noticed.
-    pub(super) fn schedule_learner_read_timeout(&mut self, s: usize, conn: ConnId) {
-        let Some(h) = self.servers[s]
-            .leading()
-            .and_then(|l| l.learners.get(&conn))
-        else {
+    pub(super) fn schedule_learner_read_timeout(&mut self, cx: &mut Cx, conn: ConnId) {
+        let Some(h) = self.leading().and_then(|l| l.learners.get(&conn)) else {
             return;
         };
         let limit_ticks = if h.synced {
-            self.cfg.sync_limit
+            cx.cfg.sync_limit
         } else {
-            self.cfg.init_limit
+            cx.cfg.init_limit
         };
-        let at_ms = h.last_heard_ms + self.cfg.tick_ms * limit_ticks as u64;
+        let at_ms = h.last_heard_ms + cx.cfg.tick_ms * limit_ticks as u64;
         let handler_id = h.handler_id;
-        self.schedule(
-            at_ms,
-            Event::LearnerReadTimeout {
-                server: s,
-                handler_id,
-            },
-        );
+        cx.out
+            .arm(crate::effect::Timer::LearnerRead { handler_id }, at_ms);
     }
 
-    pub(crate) fn learner_read_timeout(&mut self, s: usize, handler_id: u64) {
-        let Some((conn, h)) = self.servers[s]
+    pub(crate) fn learner_read_timeout(&mut self, cx: &mut Cx, handler_id: u64) {
+        let Some((conn, h)) = self
             .leading()
             .into_iter()
             .flat_map(|l| l.learners.iter())
@@ -152,17 +135,15 @@ impl World {
             return; // the handler is gone already
         };
         let limit_ticks = if h.synced {
-            self.cfg.sync_limit
+            cx.cfg.sync_limit
         } else {
-            self.cfg.init_limit
+            cx.cfg.init_limit
         };
-        if self.now_ms() < h.last_heard_ms + self.cfg.tick_ms * limit_ticks as u64 {
-            self.schedule_learner_read_timeout(s, conn);
+        if cx.now_ms < h.last_heard_ms + cx.cfg.tick_ms * limit_ticks as u64 {
+            self.schedule_learner_read_timeout(cx, conn);
             return;
         }
-        let node = self.snode(s);
-        self.log(
-            node.clone(),
+        cx.out.log(
             EventKind::Note,
             Level::Error,
             "LearnerHandler",
@@ -173,32 +154,32 @@ impl World {
                 )
             },
         );
-        self.learner_handler_goodbye(s, conn);
-        self.net.close_side(conn, &node);
-        self.send(conn, node, Msg::Fin);
+        self.learner_handler_goodbye(cx, conn);
+        cx.out.close_side(conn);
+        cx.out.send(conn, Msg::Fin);
     }
 
     // ----- client sessions -----
 
-    pub(super) fn leader_on_follower_info(&mut self, s: usize, conn: ConnId, from: Node) {
-        let node = self.snode(s);
+    pub(super) fn leader_on_follower_info(&mut self, cx: &mut Cx, conn: ConnId, from: Node) {
         let Node::Server(fid) = from else {
             return;
         };
-        if self.servers[s].leading().is_none() {
-            self.net.close_side(conn, &node);
-            self.send(conn, node, Msg::Fin);
+        if self.leading().is_none() {
+            cx.out.close_side(conn);
+            cx.out.send(conn, Msg::Fin);
             return;
         }
-        let Some(fs) = self.server_index(fid) else {
+        let Some(fs) = cx.server_index(fid) else {
             return;
         };
-        self.next_handler_id += 1;
-        let h = self.next_handler_id;
-        self.handler_names
-            .insert(h, format!("LearnerHandler(s{fid})#{h}"));
-        let now = self.now_ms();
-        let Some(leading) = self.servers[s].leading_mut() else {
+        let h = cx.next_handler_id;
+        cx.out.push(Effect::NameHandler {
+            id: h,
+            name: format!("LearnerHandler(s{fid})#{h}"),
+        });
+        let now = cx.now_ms;
+        let Some(leading) = self.leading_mut() else {
             return;
         };
         leading.handlers_created.insert(h);
@@ -212,16 +193,15 @@ impl World {
                 last_heard_ms: now,
             },
         );
-        self.schedule_learner_read_timeout(s, conn);
+        self.schedule_learner_read_timeout(cx, conn);
         let image = DbImage {
-            tree: self.servers[s].tree.clone(),
-            sessions: self.servers[s].db_sessions.clone(),
-            last_zxid: self.servers[s].last_zxid(),
+            tree: self.tree.clone(),
+            sessions: self.db_sessions.clone(),
+            last_zxid: self.last_zxid(),
         };
-        let epoch = self.servers[s].epoch;
-        self.send(
+        let epoch = self.epoch;
+        cx.out.send(
             conn,
-            node.clone(),
             Msg::NewLeader {
                 epoch,
                 image: Box::new(image),
@@ -229,7 +209,7 @@ impl World {
         );
         // LearnerHandler.syncFollower queues the proposals still outstanding after the
         // snapshot, so the learner can ACK them and apply them when their COMMIT comes.
-        let outstanding: Vec<(TxnHeader, Txn)> = self.servers[s]
+        let outstanding: Vec<(TxnHeader, Txn)> = self
             .leading()
             .map(|l| {
                 l.proposals
@@ -239,36 +219,32 @@ impl World {
             })
             .unwrap_or_default();
         for (hdr, txn) in outstanding {
-            self.send(conn, node.clone(), Msg::Proposal { hdr, txn });
+            cx.out.send(conn, Msg::Proposal { hdr, txn });
         }
     }
 
-    pub(super) fn leader_on_ack_new_leader(&mut self, s: usize, conn: ConnId) {
-        let now = self.now_ms();
-        let Some(h) = self.servers[s]
-            .leading_mut()
-            .and_then(|l| l.learners.get_mut(&conn))
-        else {
+    pub(super) fn leader_on_ack_new_leader(&mut self, cx: &mut Cx, conn: ConnId) {
+        let now = cx.now_ms;
+        let Some(h) = self.leading_mut().and_then(|l| l.learners.get_mut(&conn)) else {
             return;
         };
         h.synced = true;
         h.last_heard_ms = now;
-        let node = self.snode(s);
-        if self.servers[s].serving {
-            self.send(conn, node, Msg::UpToDate);
+        if self.serving {
+            cx.out.send(conn, Msg::UpToDate);
         } else {
-            let acked = self.servers[s]
+            let acked = self
                 .leading()
                 .map_or(0, |l| l.learners.values().filter(|h| h.synced).count());
-            if acked + 1 >= self.cfg.quorum {
-                self.leader_startup(s);
+            if acked + 1 >= cx.cfg.quorum {
+                self.leader_startup(cx);
             }
         }
     }
 
-    pub(super) fn leader_on_ack(&mut self, s: usize, conn: ConnId, zxid: Zxid) {
-        let now = self.now_ms();
-        let Some(leading) = self.servers[s].leading_mut() else {
+    pub(super) fn leader_on_ack(&mut self, cx: &mut Cx, conn: ConnId, zxid: Zxid) {
+        let now = cx.now_ms;
+        let Some(leading) = self.leading_mut() else {
             return;
         };
         let Some(h) = leading.learners.get_mut(&conn) else {
@@ -281,73 +257,66 @@ impl World {
         {
             p.acks.push(server);
         }
-        self.try_commit(s);
+        self.try_commit(cx);
     }
 
     pub(super) fn on_quorum_ping(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         touches: Vec<(SessionId, i32)>,
     ) {
-        let now = self.now_ms();
-        let node = self.snode(s);
-        if let Some(f) = self.servers[s].following_mut()
+        let now = cx.now_ms;
+        if let Some(f) = self.following_mut()
             && f.leader_conn == conn
         {
             // Learner.ping: answer with the touch table, swapped for a fresh one.
             f.last_heard_leader_ms = now;
-            let touches = self.servers[s]
+            let touches = self
                 .touch_table_mut()
                 .map(|t| t.snapshot())
                 .unwrap_or_default();
-            self.send(conn, node, Msg::Ping { touches });
+            cx.out.send(conn, Msg::Ping { touches });
             return;
         }
-        let Some(h) = self.servers[s]
-            .leading_mut()
-            .and_then(|l| l.learners.get_mut(&conn))
-        else {
+        let Some(h) = self.leading_mut().and_then(|l| l.learners.get_mut(&conn)) else {
             return;
         };
         h.last_heard_ms = now;
-        if !self.servers[s].serving {
+        if !self.serving {
             return;
         }
         // LearnerHandler PING: touch every session the learner saw, with no owner check.
-        let clock = self.tracker_clock_ms(s);
+        let clock = cx.tracker_clock_ms(self);
         for (id, to) in touches {
-            let t = self.servers[s]
+            let t = self
                 .tracker_mut()
                 .map(|t| t.touch_session(id, to, clock))
                 .unwrap_or(Touch::Missing);
-            self.note_touch(s, id, Some(t));
+            self.note_touch(cx, id, Some(t));
         }
     }
 
     pub(super) fn leader_on_learner_request(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         session: SessionId,
         cxid: i32,
         req: ClientRequest,
     ) {
-        let Some(h) = self.servers[s]
-            .leading()
-            .and_then(|l| l.learners.get(&conn))
-        else {
+        let Some(h) = self.leading().and_then(|l| l.learners.get(&conn)) else {
             return;
         };
         let owner = Owner::Handler(h.handler_id);
-        if !self.servers[s].serving {
+        if !self.serving {
             return;
         }
         if let ClientRequest::Sync(path) = &req {
-            self.leader_process_sync(s, conn, session, cxid, owner, path);
+            self.leader_process_sync(cx, conn, session, cxid, owner, path);
             return;
         }
-        self.leader_submit(s, Origin::Remote, session, cxid, req, Some(owner));
+        self.leader_submit(cx, Origin::Remote, session, cxid, req, Some(owner));
     }
 
     /// A learner's sync: Prep checks the session, but ProposalRequestProcessor hands a
@@ -355,33 +324,29 @@ impl World {
     /// answers OK (spec 6.3; ZOOKEEPER-915).
     pub(super) fn leader_process_sync(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         session: SessionId,
         cxid: i32,
         owner: Owner,
         path: &str,
     ) {
-        let check = self.servers[s]
-            .tracker_mut()
-            .map(|t| t.check_session(session, owner));
+        let check = self.tracker_mut().map(|t| t.check_session(session, owner));
         if let Some(Err(e)) = &check {
             let err = KeeperError::new(e.client_code());
             let req = ClientRequest::Sync(path.to_string());
-            self.log_user_error(s, session, cxid, None, &req, &err);
+            self.log_user_error(cx, session, cxid, None, &req, &err);
         }
         if let Some(Err(CheckError::Moved { .. })) = check {
-            self.note_session_moved(s, session, "sync", None);
+            self.note_session_moved(cx, session, "sync", None);
         }
-        let last_proposed = self.servers[s]
+        let last_proposed = self
             .leading()
             .and_then(|l| l.proposals.last_key_value().map(|(z, _)| *z));
         match last_proposed {
             None => {
-                let node = self.snode(s);
-                self.send(
+                cx.out.send(
                     conn,
-                    node,
                     Msg::Sync {
                         session_id: session,
                         cxid,
@@ -389,15 +354,15 @@ impl World {
                 );
             }
             Some(last) => {
-                if let Some(l) = self.servers[s].leading_mut() {
+                if let Some(l) = self.leading_mut() {
                     l.leader_syncs.push((conn, session, cxid, last));
                 }
             }
         }
     }
 
-    pub(super) fn leader_flush_syncs(&mut self, s: usize, committed: Zxid) {
-        let Some(leading) = self.servers[s].leading_mut() else {
+    pub(super) fn leader_flush_syncs(&mut self, cx: &mut Cx, committed: Zxid) {
+        let Some(leading) = self.leading_mut() else {
             return;
         };
         if leading.leader_syncs.is_empty() {
@@ -407,11 +372,9 @@ impl World {
             .into_iter()
             .partition(|(_, _, _, z)| *z <= committed);
         leading.leader_syncs = rest;
-        let node = self.snode(s);
         for (conn, session, cxid, _) in due {
-            self.send(
+            cx.out.send(
                 conn,
-                node.clone(),
                 Msg::Sync {
                     session_id: session,
                     cxid,
@@ -422,25 +385,20 @@ impl World {
 
     pub(super) fn leader_on_revalidate(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         session: SessionId,
         timeout_ms: i32,
     ) {
-        let Some(h) = self.servers[s]
-            .leading()
-            .and_then(|l| l.learners.get(&conn))
-        else {
+        let Some(h) = self.leading().and_then(|l| l.learners.get(&conn)) else {
             return;
         };
         let owner = Owner::Handler(h.handler_id);
-        let valid = self.servers[s].serving && self.touch(s, session, timeout_ms);
+        let valid = self.serving && self.touch(cx, session, timeout_ms);
         if valid {
-            self.set_owner(s, session, Some(owner), "LearnerHandler REVALIDATE");
+            self.set_owner(cx, session, Some(owner), "LearnerHandler REVALIDATE");
         }
-        let node = self.snode(s);
-        self.log(
-            node.clone(),
+        cx.out.log(
             EventKind::RevalidateAnswered { session, valid },
             Level::Trace,
             "LearnerHandler",
@@ -456,9 +414,8 @@ impl World {
                 }
             },
         );
-        self.send(
+        cx.out.send(
             conn,
-            node,
             Msg::RevalidateReply {
                 session_id: session,
                 valid,

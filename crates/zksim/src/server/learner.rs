@@ -4,46 +4,44 @@
 
 use super::*;
 
-impl World {
-    pub(super) fn schedule_follower_timeout(&mut self, s: usize, limit_ticks: u32) {
-        let Some(f) = self.servers[s].following() else {
+impl Server {
+    pub(super) fn schedule_follower_timeout(&mut self, cx: &mut Cx, limit_ticks: u32) {
+        let Some(f) = self.following() else {
             return;
         };
-        let at_ms = f.last_heard_leader_ms + self.cfg.tick_ms * limit_ticks as u64;
-        self.arm(s, Timer::FollowerTimeout, at_ms);
+        let at_ms = f.last_heard_leader_ms + cx.cfg.tick_ms * limit_ticks as u64;
+        self.arm(cx, Timer::FollowerTimeout, at_ms);
     }
 
-    pub(crate) fn follower_timeout(&mut self, s: usize) {
-        let limit = if self.servers[s].serving {
-            self.cfg.sync_limit
+    pub(crate) fn follower_timeout(&mut self, cx: &mut Cx) {
+        let limit = if self.serving {
+            cx.cfg.sync_limit
         } else {
-            self.cfg.init_limit
+            cx.cfg.init_limit
         };
-        let Some(f) = self.servers[s].following() else {
+        let Some(f) = self.following() else {
             return; // unreachable: a following that ended took its timeout with it
         };
-        let deadline = f.last_heard_leader_ms + self.cfg.tick_ms * limit as u64;
-        if self.now_ms() < deadline {
-            self.schedule_follower_timeout(s, limit);
+        let deadline = f.last_heard_leader_ms + cx.cfg.tick_ms * limit as u64;
+        if cx.now_ms < deadline {
+            self.schedule_follower_timeout(cx, limit);
             return;
         }
-        let node = self.snode(s);
-        self.log(
-            node,
+        cx.out.log(
             EventKind::Note,
             Level::Warn,
             "Follower",
             || "Exception when following the leader java.net.SocketTimeoutException: Read timed out".into(),
             || "The learner heard nothing from the leader for syncLimit ticks and gives up.".into(),
         );
-        self.go_looking(s);
+        self.go_looking(cx);
     }
 
     /// A packet from the leader on this learner's quorum connection: it counts for the
     /// socket's read timeout. Anything on another (older) connection is ignored.
-    pub(super) fn heard_from_leader(&mut self, s: usize, conn: ConnId) -> bool {
-        let now = self.now_ms();
-        match self.servers[s].following_mut() {
+    pub(super) fn heard_from_leader(&mut self, cx: &mut Cx, conn: ConnId) -> bool {
+        let now = cx.now_ms;
+        match self.following_mut() {
             Some(f) if f.leader_conn == conn => {
                 f.last_heard_leader_ms = now;
                 true
@@ -54,15 +52,15 @@ impl World {
 
     pub(super) fn follower_on_sync(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         session: SessionId,
         cxid: i32,
     ) {
-        if !self.heard_from_leader(s, conn) {
+        if !self.heard_from_leader(cx, conn) {
             return;
         }
-        let Some(f) = self.servers[s].following_mut() else {
+        let Some(f) = self.following_mut() else {
             return;
         };
         let Some(pos) = f
@@ -75,9 +73,8 @@ impl World {
         let Some((_, xid, c)) = f.pending_syncs.remove(pos) else {
             return;
         };
-        let zxid = self.servers[s].last_zxid();
+        let zxid = self.last_zxid();
         self.set_slot(
-            s,
             c,
             xid,
             SlotState::Reply {
@@ -86,43 +83,38 @@ impl World {
                 body: ReplyBody::None,
             },
         );
-        self.flush_slots(s, c);
+        self.flush_slots(cx, c);
     }
 
     pub(super) fn follower_on_new_leader(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         epoch: u32,
         image: DbImage,
     ) {
-        if !self.heard_from_leader(s, conn) {
+        if !self.heard_from_leader(cx, conn) {
             return;
         }
-        {
-            let srv = &mut self.servers[s];
-            srv.tree = image.tree;
-            srv.db_sessions = image.sessions;
-            // A SNAP replaces the whole history, including anything logged on the side.
-            srv.logged.clear();
-            srv.epoch = epoch;
-            srv.accepted_epoch = epoch;
-        }
+        self.tree = image.tree;
+        self.db_sessions = image.sessions;
+        // A SNAP replaces the whole history, including anything logged on the side.
+        self.logged.clear();
+        self.epoch = epoch;
+        self.accepted_epoch = epoch;
         // Learner.syncWithLeader: zk.createSessionTracker() seeds a fresh touch table.
-        let clock = self.tracker_clock_ms(s);
-        let myid = self.servers[s].myid as i64;
-        let first = seed_session_id(self.profile, myid, clock);
+        let clock = cx.tracker_clock_ms(self);
+        let myid = self.myid as i64;
+        let first = seed_session_id(cx.profile, myid, clock);
         let mut table = LearnerTouchTable::new(first);
-        for (id, to) in &self.servers[s].db_sessions {
+        for (id, to) in &self.db_sessions {
             table.add_session(*id, *to);
         }
         let _ = table.snapshot();
-        if let Some(f) = self.servers[s].following_mut() {
+        if let Some(f) = self.following_mut() {
             f.touch = Some(table);
         }
-        let node = self.snode(s);
-        self.emit(
-            node.clone(),
+        cx.out.emit(
             EventKind::TrackerSeeded {
                 next_session_id: first,
                 clock_ms: clock,
@@ -139,20 +131,18 @@ impl World {
                 )
             },
         );
-        self.send(conn, node, Msg::AckNewLeader);
+        cx.out.send(conn, Msg::AckNewLeader);
     }
 
-    pub(super) fn follower_on_uptodate(&mut self, s: usize, conn: ConnId) {
-        if !self.heard_from_leader(s, conn) {
+    pub(super) fn follower_on_uptodate(&mut self, cx: &mut Cx, conn: ConnId) {
+        if !self.heard_from_leader(cx, conn) {
             return;
         }
-        self.servers[s].serving = true;
+        self.serving = true;
         // From now on the socket's read timeout is syncLimit ticks (initLimit while syncing):
         // re-arming replaces the initLimit deadline.
-        self.schedule_follower_timeout(s, self.cfg.sync_limit);
-        let node = self.snode(s);
-        self.log(
-            node,
+        self.schedule_follower_timeout(cx, cx.cfg.sync_limit);
+        cx.out.log(
             EventKind::Note,
             Level::Info,
             "Learner",
@@ -163,31 +153,28 @@ impl World {
 
     pub(super) fn follower_on_proposal(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         hdr: TxnHeader,
         txn: Txn,
     ) {
-        if !self.heard_from_leader(s, conn) {
+        if !self.heard_from_leader(cx, conn) {
             return;
         }
         let zxid = hdr.zxid;
-        self.servers[s].logged.insert(zxid, (hdr, txn));
-        let node = self.snode(s);
-        self.send(conn, node, Msg::Ack { zxid });
+        self.logged.insert(zxid, (hdr, txn));
+        cx.out.send(conn, Msg::Ack { zxid });
     }
 
-    pub(super) fn follower_on_commit(&mut self, s: usize, conn: ConnId, zxid: Zxid) {
-        if !self.heard_from_leader(s, conn) {
+    pub(super) fn follower_on_commit(&mut self, cx: &mut Cx, conn: ConnId, zxid: Zxid) {
+        if !self.heard_from_leader(cx, conn) {
             return;
         }
-        let Some((hdr, txn)) = self.servers[s].logged.remove(&zxid) else {
+        let Some((hdr, txn)) = self.logged.remove(&zxid) else {
             return;
         };
         // CommitProcessor: a commit matching the head of our pending requests is ours to answer.
-        let pending = self.servers[s]
-            .following_mut()
-            .map(|f| &mut f.pending_local);
+        let pending = self.following_mut().map(|f| &mut f.pending_local);
         let origin = match pending {
             Some(p) => match p.front() {
                 Some(&(sid, cxid, c)) if sid == hdr.session_id && cxid == hdr.cxid => {
@@ -198,29 +185,27 @@ impl World {
             },
             None => Origin::Remote,
         };
-        let res = self.apply_txn(s, &hdr, &txn);
+        let res = self.apply_txn(cx, &hdr, &txn);
         // 3.6+ FinalRequestProcessor sees -118 inside a multi on followers too (ZOOKEEPER-2886).
-        self.final_request(s, &hdr, &txn, res, origin);
+        self.final_request(cx, &hdr, &txn, res, origin);
     }
 
     pub(super) fn follower_on_revalidate_reply(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         conn: ConnId,
         session: SessionId,
         valid: bool,
     ) {
-        if !self.heard_from_leader(s, conn) {
+        if !self.heard_from_leader(cx, conn) {
             return;
         }
-        let node = self.snode(s);
-        let waiting = self.servers[s]
+        let waiting = self
             .following_mut()
             .and_then(|f| f.pending_revalidations.remove(&session));
         match waiting {
             None => {
-                self.log(
-                    node,
+                cx.out.log(
                     EventKind::Note,
                     Level::Warn,
                     "Learner",
@@ -228,7 +213,7 @@ impl World {
                     || "Learner.revalidate: no connection is waiting for this answer.".into(),
                 );
             }
-            Some(c) => self.finish_session_init(s, c, valid),
+            Some(c) => self.finish_session_init(cx, c, valid),
         }
     }
 }

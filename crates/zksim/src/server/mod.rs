@@ -11,18 +11,36 @@
 //! ```
 //!
 //! Roles follow `QuorumPeer`: LOOKING until the election settles, then LEADING or FOLLOWING.
-//! The election is modelled by its outcome (FastLeaderElection picks the highest last zxid,
-//! then the highest myid, among a live majority that can talk, after the 200 ms finalize wait);
-//! its notifications are not simulated. Sync is a SNAP (`NEWLEADER` carries the database).
+//! The election is modelled by its outcome, over the whole ensemble, in `world/election.rs`
+//! (FastLeaderElection picks the highest last zxid, then the highest myid, among a live
+//! majority that can talk, after the 200 ms finalize wait); its notifications are not
+//! simulated, and a server learns the outcome as an input (`Input::Lead`, `Input::Follow`).
+//! Sync is a SNAP (`NEWLEADER` carries the database).
 //! The leader's tracker is built when it starts serving (`LeaderZooKeeperServer.startup`), a
 //! learner's at each sync (`Learner.syncWithLeader`), as spec 1.4 says. Each lives in its role
 //! (`Leading`, `Standalone`, `Following`), as do the role's timers (timer.rs).
 //!
+//! A server does not know the world. It is a state machine: the world (`world/drive_server.rs`)
+//! hands it one [`Input`] (start, crash, a clock jump, a message on one of its connections, a
+//! live timer, the election's outcome) with a [`Cx`] (the time, the profile, zoo.cfg, the
+//! ensemble's myids, the LearnerHandler names, the ids the world hands out next, an outbox).
+//! The handler changes only this server and pushes effects as data (`effect.rs`: send, close,
+//! refuse, arm a timer, a trace event with its log line, a session record, a handler's name,
+//! "look for a leader again"), which the world applies in order. `tests.rs` drives each
+//! handler alone.
+//!
+//! ```text
+//!   World ──Input + Cx (now, profile, zoo.cfg, myids, next ids)──▶ Server::handle
+//!     ▲                                                                │
+//!     └── applied in order: net, queue (timers), trace, records ◀── Outbox [Effect, ...]
+//! ```
+//!
 //! One file per Java class (or the part of one a server's session story goes through):
 //!
 //! ```text
-//!   mod.rs              Server (the peer's state), ServerCnxn, LearnerHandler, reply slots
-//!   peer.rs             QuorumPeer: start, crash, roles, the election, clock jumps
+//!   mod.rs              Server (the peer's state), ServerCnxn, LearnerHandler, reply slots,
+//!                       Input and Cx (what a handler is given), Server::handle
+//!   peer.rs             QuorumPeer: start, crash, roles, leading / following, clock jumps
 //!   cnxn.rs             NIOServerCnxn + ZooKeeperServer: connect, renew, packets, close
 //!   session_tracker.rs  SessionTrackerImpl / LearnerSessionTracker glue: touch, owner, expirer
 //!   prep.rs             PrepRequestProcessor: checkSession, txns, error txns, multi
@@ -31,21 +49,24 @@
 //!   leader.rs           Leader + LearnerHandler: startup, tick, joins, REVALIDATE, syncs
 //!   learner.rs          Learner / Follower: sync, proposals, commits, its own timeout
 //!   timer.rs            the roles' and the tracker's timers: deadlines, and stale entries
+//!   tests.rs            each handler alone: input in, the effects out
 //! ```
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::codes::{self, Code};
+use crate::config::Config;
 use crate::datatree::{
     ApplyResult, DataTree, KeeperError, PrepState, TreeRules, Txn, TxnHeader, Zxid,
 };
+use crate::effect::{Effect, Outbox, SessionNote};
 use crate::ids::{SessionId, check_password, generate_password, hex, seed_session_id};
 use crate::net::{ClientRequest, ConnId, ConnKind, DbImage, Msg, ReplyBody};
-use crate::profile::{EofLog, Level, Profile};
+use crate::profile::{EofLog, Level, Profile, TrackerClock};
+use crate::rng::Rng;
 use crate::scenario::ServerSpec;
 use crate::trace::{EventKind, Node};
 use crate::tracker::{CheckError, LeaderTracker, LearnerTouchTable, Owner, Touch};
-use crate::world::{Config, Event, Rng, World};
 
 mod cnxn;
 mod commit;
@@ -55,9 +76,11 @@ mod learner;
 mod peer;
 mod prep;
 mod session_tracker;
+#[cfg(test)]
+mod tests;
 mod timer;
 
-pub(crate) use timer::Timer;
+pub use timer::Timer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -188,10 +211,10 @@ pub struct Leading {
     pub handlers_created: std::collections::BTreeSet<u64>,
     pub(crate) proposals: BTreeMap<Zxid, Proposal>,
     /// Half ticks since `Leader.lead()` began (it sleeps tickTime / 2 per pass).
-    half_ticks: u64,
-    lead_start_ms: u64,
+    pub(crate) half_ticks: u64,
+    pub(crate) lead_start_ms: u64,
     /// When `Leader.lead()` wakes from its sleep for the next half tick.
-    tick_at_ms: u64,
+    pub(crate) tick_at_ms: u64,
     /// Learners' syncs waiting for the proposals before them to commit.
     pub(crate) leader_syncs: Vec<(ConnId, SessionId, i32, Zxid)>,
     /// `SessionTrackerImpl`, built when a quorum has synced (`LeaderZooKeeperServer.startup`).
@@ -226,10 +249,10 @@ pub struct Following {
     /// The leader's server index.
     pub leader: usize,
     pub leader_conn: ConnId,
-    last_heard_leader_ms: u64,
+    pub(crate) last_heard_leader_ms: u64,
     /// When the read timeout on the leader's socket is next checked: if the leader was heard
     /// from since, it is re-armed from the last packet (the deadline never runs early).
-    timeout_at_ms: u64,
+    pub(crate) timeout_at_ms: u64,
     /// REVALIDATEs sent to the leader, by session: the client connection waiting for each.
     pub pending_revalidations: BTreeMap<SessionId, ConnId>,
     /// Requests forwarded to the leader from this server's connections, in order: the commits
@@ -283,9 +306,6 @@ pub struct Server {
     /// survives a crash; a server that becomes leader commits what it logged (ZAB recovery).
     pub(crate) logged: BTreeMap<Zxid, (TxnHeader, Txn)>,
     pub(crate) net_rng: Rng,
-    /// Per [`Timer`] kind, the queue entry its last arming pushed (0: never armed). Kept here,
-    /// not in the roles: an entry is only live while its owner also holds the deadline.
-    pub(crate) timer_entries: [u64; 3],
 }
 
 impl Server {
@@ -306,7 +326,6 @@ impl Server {
             cnxns: BTreeMap::new(),
             zxid_counter: 0,
             logged: BTreeMap::new(),
-            timer_entries: [0; 3],
             net_rng: Rng::for_entity(cfg.seed, &format!("s{}", spec.id)),
         }
     }
@@ -413,6 +432,24 @@ impl Server {
             .max(self.last_zxid())
     }
 
+    /// `System.currentTimeMillis()` on this server at `now_ms`.
+    pub fn wall_ms(&self, cfg: &Config, now_ms: u64) -> i64 {
+        cfg.epoch_ms + self.clock_offset_ms + self.clock_jump_ms + now_ms as i64
+    }
+
+    /// `System.nanoTime() / 1e6` on this server at `now_ms`: its uptime.
+    pub fn elapsed_ms(&self, now_ms: u64) -> i64 {
+        self.uptime_ms + now_ms as i64
+    }
+
+    /// The clock the profile's session tracker reads, for ID seeds and for expiry.
+    pub fn tracker_clock_ms(&self, profile: &Profile, cfg: &Config, now_ms: u64) -> i64 {
+        match profile.tracker_clock {
+            TrackerClock::Wall => self.wall_ms(cfg, now_ms),
+            TrackerClock::Elapsed => self.elapsed_ms(now_ms),
+        }
+    }
+
     /// This server's client port address as clients print it.
     pub fn addr(&self) -> String {
         format!("127.0.0.1/127.0.0.1:{}", 2180 + self.myid as u32)
@@ -424,22 +461,94 @@ pub fn client_addr(conn: ConnId) -> String {
     format!("/127.0.0.1:{}", 40000 + conn)
 }
 
-impl World {
-    pub(crate) fn snode(&self, s: usize) -> Node {
-        self.servers[s].node()
+/// What a server's handler may read besides its own state, and where it puts its effects (the
+/// contract is in `effect.rs`). The world builds one per input (`world/drive_server.rs`).
+pub struct Cx<'a> {
+    pub now_ms: u64,
+    /// The release the ensemble runs.
+    pub profile: &'static Profile,
+    /// zoo.cfg's settings (and the network's latency, which no handler reads).
+    pub cfg: &'a Config,
+    /// The ensemble's myids by server index: zoo.cfg's `server.N` lines.
+    pub peers: &'a [u8],
+    /// Every LearnerHandler's name by id, as a session's owner is printed.
+    pub handler_names: &'a BTreeMap<u64, String>,
+    /// The id the network gives the next connection opened.
+    pub next_conn: ConnId,
+    /// The id the next LearnerHandler made gets (the world counts them over all leaders).
+    pub next_handler_id: u64,
+    pub out: Outbox,
+}
+
+impl Cx<'_> {
+    /// `System.currentTimeMillis()` on `srv` now.
+    pub fn wall_ms(&self, srv: &Server) -> i64 {
+        srv.wall_ms(self.cfg, self.now_ms)
     }
 
-    pub(crate) fn owner_name(&self, owner: Option<Owner>) -> String {
-        match owner {
-            None => "null".to_string(),
-            Some(Owner::Me) => "ServerCnxn.me".to_string(),
-            Some(Owner::Handler(h)) => self
-                .handler_names
-                .get(&h)
-                .cloned()
-                .unwrap_or_else(|| format!("LearnerHandler#{h}")),
+    /// The clock `srv`'s session tracker reads now.
+    pub fn tracker_clock_ms(&self, srv: &Server) -> i64 {
+        srv.tracker_clock_ms(self.profile, self.cfg, self.now_ms)
+    }
+
+    /// A session owner as `SessionTrackerImpl` prints it.
+    pub fn owner_name(&self, owner: Option<Owner>) -> String {
+        owner_name(self.handler_names, owner)
+    }
+
+    /// The index of the server with this myid.
+    pub fn server_index(&self, myid: u8) -> Option<usize> {
+        self.peers.iter().position(|&id| id == myid)
+    }
+}
+
+/// A session owner as `SessionTrackerImpl` prints it: null, the local connection's `me`, or
+/// a LearnerHandler by the name it was made with.
+pub(crate) fn owner_name(handler_names: &BTreeMap<u64, String>, owner: Option<Owner>) -> String {
+    match owner {
+        None => "null".to_string(),
+        Some(Owner::Me) => "ServerCnxn.me".to_string(),
+        Some(Owner::Handler(h)) => handler_names
+            .get(&h)
+            .cloned()
+            .unwrap_or_else(|| format!("LearnerHandler#{h}")),
+    }
+}
+
+/// One input to a server: what the world hands it, one at a time, with a [`Cx`].
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// The process starts (`QuorumPeerMain`, or `ZooKeeperServerMain` alone).
+    Start,
+    /// The process is killed.
+    Crash,
+    /// The wall clock jumps by `by_ms`.
+    ClockJump { by_ms: i64 },
+    /// A message arrived on `conn` from `from`.
+    Receive { conn: ConnId, from: Node, msg: Msg },
+    /// A live timer entry came due (the world has checked it is the armed one).
+    Timer(Timer),
+    /// A LearnerHandler's read timeout entry came due.
+    LearnerRead { handler_id: u64 },
+    /// The election chose this server to lead `epoch`.
+    Lead { epoch: u32 },
+    /// The election chose another server (by index) to lead; this one follows it.
+    Follow { leader: usize },
+}
+
+impl Server {
+    /// Handles one input: changes this server only, and pushes what it asks of the world into
+    /// `cx.out`.
+    pub fn handle(&mut self, cx: &mut Cx, input: Input) {
+        match input {
+            Input::Start => self.start_server(cx),
+            Input::Crash => self.crash_server(cx),
+            Input::ClockJump { by_ms } => self.clock_jump(cx, by_ms),
+            Input::Receive { conn, from, msg } => self.receive(cx, conn, from, msg),
+            Input::Timer(timer) => self.on_timer(cx, timer),
+            Input::LearnerRead { handler_id } => self.learner_read_timeout(cx, handler_id),
+            Input::Lead { epoch } => self.become_leader(cx, epoch),
+            Input::Follow { leader } => self.become_follower(cx, leader),
         }
     }
-
-    // ===== lifecycle =====
 }

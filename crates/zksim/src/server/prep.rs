@@ -4,17 +4,16 @@
 
 use super::*;
 
-impl World {
-    pub(super) fn next_zxid(&mut self, s: usize) -> Zxid {
-        let srv = &mut self.servers[s];
-        srv.zxid_counter += 1;
-        ((srv.epoch as i64) << 32) | srv.zxid_counter as i64
+impl Server {
+    pub(super) fn next_zxid(&mut self) -> Zxid {
+        self.zxid_counter += 1;
+        ((self.epoch as i64) << 32) | self.zxid_counter as i64
     }
 
     /// The leader's `PrepRequestProcessor` for one request.
     pub(crate) fn leader_submit(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         origin: Origin,
         session: SessionId,
         cxid: i32,
@@ -25,13 +24,13 @@ impl World {
             ClientRequest::Ping
             | ClientRequest::Exists(_)
             | ClientRequest::GetData(_)
-            | ClientRequest::Sync(_) => self.prep_read(s, origin, session, req, owner),
+            | ClientRequest::Sync(_) => self.prep_read(cx, origin, session, req, owner),
             ClientRequest::CreateSession { timeout_ms } => {
-                self.prep_create_session(s, origin, session, cxid, timeout_ms, owner)
+                self.prep_create_session(cx, origin, session, cxid, timeout_ms, owner)
             }
-            ClientRequest::CloseSession => self.prep_close_session(s, origin, session, cxid),
-            ClientRequest::Write(op) => self.prep_write(s, origin, session, cxid, op, owner),
-            ClientRequest::Multi(ops) => self.prep_multi(s, origin, session, cxid, ops, owner),
+            ClientRequest::CloseSession => self.prep_close_session(cx, origin, session, cxid),
+            ClientRequest::Write(op) => self.prep_write(cx, origin, session, cxid, op, owner),
+            ClientRequest::Multi(ops) => self.prep_multi(cx, origin, session, cxid, ops, owner),
         }
     }
 
@@ -39,22 +38,20 @@ impl World {
     /// createSession) nothing is checked; a session whose owner is null adopts the caller's.
     fn prep_check_session(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         session: SessionId,
         owner: Option<Owner>,
     ) -> Result<(), CheckError> {
         let Some(o) = owner else {
             return Ok(());
         };
-        let r = self.servers[s]
+        let r = self
             .tracker_mut()
             .map(|t| t.check_session(session, o))
             .unwrap_or(Err(CheckError::Expired));
         if let Ok(crate::tracker::Check::Adopted) = r {
-            let to = self.owner_name(Some(o));
-            let node = self.snode(s);
-            self.emit(
-                node,
+            let to = cx.owner_name(Some(o));
+            cx.out.emit(
                 EventKind::OwnerChanged {
                     session,
                     from: "null".into(),
@@ -78,7 +75,7 @@ impl World {
     /// A read, ping or sync: only the session is checked; the reply slot is served in order.
     fn prep_read(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         origin: Origin,
         session: SessionId,
         req: ClientRequest,
@@ -87,46 +84,46 @@ impl World {
         let Origin::Local { conn, xid } = origin else {
             return;
         };
-        let checked = self.prep_check_session(s, session, owner);
+        let checked = self.prep_check_session(cx, session, owner);
         if let Err(e) = &checked {
             // Prep's pRequest: checkSession for a read, ping or sync; the catch logs it
             // (no txn header, so no zxid).
             let err = KeeperError::new(e.client_code());
-            self.log_user_error(s, session, xid, None, &req, &err);
+            self.log_user_error(cx, session, xid, None, &req, &err);
         }
         let state = match checked {
             Ok(()) => SlotState::Read,
             Err(CheckError::Moved { .. }) => {
-                self.note_session_moved(s, session, req.type_name(), None);
+                self.note_session_moved(cx, session, req.type_name(), None);
                 SlotState::Moved
             }
             Err(e) => SlotState::Reply {
-                zxid: self.servers[s].last_zxid(),
+                zxid: self.last_zxid(),
                 err: e.client_code(),
                 body: ReplyBody::None,
             },
         };
-        self.set_slot(s, conn, xid, state);
-        self.flush_slots(s, conn);
+        self.set_slot(conn, xid, state);
+        self.flush_slots(cx, conn);
     }
 
     /// createSession: the tracker adds the session (a closing id makes an error txn).
     fn prep_create_session(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         origin: Origin,
         session: SessionId,
         cxid: i32,
         timeout_ms: i32,
         owner: Option<Owner>,
     ) {
-        let zxid = self.next_zxid(s);
-        let clock = self.tracker_clock_ms(s);
-        let tracked = self.servers[s]
+        let zxid = self.next_zxid();
+        let clock = cx.tracker_clock_ms(self);
+        let tracked = self
             .tracker_mut()
             .map(|t| t.add_session(session, timeout_ms, clock));
         if let Some(tr) = tracked {
-            self.note_touch(s, session, Some(tr.touch));
+            self.note_touch(cx, session, Some(tr.touch));
         }
         // setOwner throws SessionExpiredException for a closing session (an id already
         // expiring: a 3.4.5 collision with a dying session). Prep's catch turns the
@@ -134,13 +131,13 @@ impl World {
         // closeSession that made the id closing has committed before it and closed every
         // connection carrying the id (NIOServerCnxnFactory.closeSession), the new one
         // too, so no server answers it.
-        let closing = self.servers[s]
+        let closing = self
             .tracker()
             .and_then(|t| t.get(session))
             .is_some_and(|e| e.closing);
         let txn = if closing {
             self.log_user_error(
-                s,
+                cx,
                 session,
                 cxid,
                 Some(zxid),
@@ -151,30 +148,23 @@ impl World {
                 code: codes::SESSIONEXPIRED,
             }
         } else {
-            self.set_owner(s, session, owner, "PrepRequestProcessor createSession");
+            self.set_owner(cx, session, owner, "PrepRequestProcessor createSession");
             Txn::CreateSession { timeout_ms }
         };
-        let hdr = self.txn_header(s, session, cxid, zxid);
-        self.propose(s, hdr, txn, origin);
+        let hdr = self.txn_header(cx, session, cxid, zxid);
+        self.propose(cx, hdr, txn, origin);
     }
 
     /// closeSession: no owner check; the session is marked closing and its ephemerals listed.
-    fn prep_close_session(&mut self, s: usize, origin: Origin, session: SessionId, cxid: i32) {
-        let node = self.snode(s);
-        let zxid = self.next_zxid(s);
-        let paths = {
-            let srv = &mut self.servers[s];
-            srv.prep.prep_close_session(&srv.tree, session, zxid)
-        };
-        if let Some(t) = self.servers[s].tracker_mut() {
+    fn prep_close_session(&mut self, cx: &mut Cx, origin: Origin, session: SessionId, cxid: i32) {
+        let zxid = self.next_zxid();
+        let paths = { self.prep.prep_close_session(&self.tree, session, zxid) };
+        if let Some(t) = self.tracker_mut() {
             t.set_session_closing(session);
         }
-        for r in self.session_records_mut(session) {
-            r.closing = true;
-        }
-        if self.profile.logs_processed_termination {
-            self.log(
-                node,
+        cx.out.session(session, SessionNote::Closing);
+        if cx.profile.logs_processed_termination {
+            cx.out.log(
                 EventKind::Note,
                 Level::Info,
                 "PrepRequestProcessor",
@@ -183,32 +173,32 @@ impl World {
             );
         }
         let txn = Txn::CloseSession {
-            paths: self.profile.close_session_txn_lists_paths.then_some(paths),
+            paths: cx.profile.close_session_txn_lists_paths.then_some(paths),
         };
-        let hdr = self.txn_header(s, session, cxid, zxid);
-        self.propose(s, hdr, txn, origin);
+        let hdr = self.txn_header(cx, session, cxid, zxid);
+        self.propose(cx, hdr, txn, origin);
     }
 
     /// A single write: the session check, then the op's own checks; either failure is an
     /// error txn.
     fn prep_write(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         origin: Origin,
         session: SessionId,
         cxid: i32,
         op: crate::datatree::Op,
         owner: Option<Owner>,
     ) {
-        let zxid = self.next_zxid(s);
-        let txn = match self.prep_check_session(s, session, owner) {
+        let zxid = self.next_zxid();
+        let txn = match self.prep_check_session(cx, session, owner) {
             Err(e) => {
                 if let CheckError::Moved { .. } = e {
-                    self.note_session_moved(s, session, req_type(&op), Some(zxid));
+                    self.note_session_moved(cx, session, req_type(&op), Some(zxid));
                 }
                 let logged = ClientRequest::Write(op.clone());
                 self.log_user_error(
-                    s,
+                    cx,
                     session,
                     cxid,
                     Some(zxid),
@@ -219,58 +209,54 @@ impl World {
                     code: e.client_code(),
                 }
             }
-            Ok(()) => {
-                let srv = &mut self.servers[s];
-                match srv.prep.prep_op(&srv.tree, session, zxid, &op) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        let logged = ClientRequest::Write(op.clone());
-                        self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
-                        Txn::Error { code: e.code }
-                    }
+            Ok(()) => match self.prep.prep_op(&self.tree, session, zxid, &op) {
+                Ok(t) => t,
+                Err(e) => {
+                    let logged = ClientRequest::Write(op.clone());
+                    self.log_user_error(cx, session, cxid, Some(zxid), &logged, &e);
+                    Txn::Error { code: e.code }
                 }
-            }
+            },
         };
-        let hdr = self.txn_header(s, session, cxid, zxid);
-        self.propose(s, hdr, txn, origin);
+        let hdr = self.txn_header(cx, session, cxid, zxid);
+        self.propose(cx, hdr, txn, origin);
     }
 
     /// A multi: every op checked; a session error (SessionMoved: ZOOKEEPER-2886) fails them all.
     fn prep_multi(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         origin: Origin,
         session: SessionId,
         cxid: i32,
         ops: Vec<crate::datatree::Op>,
         owner: Option<Owner>,
     ) {
-        let zxid = self.next_zxid(s);
-        let session_error = match self.prep_check_session(s, session, owner) {
+        let zxid = self.next_zxid();
+        let session_error = match self.prep_check_session(cx, session, owner) {
             Err(e) => {
                 if let CheckError::Moved { .. } = e {
-                    self.note_session_moved(s, session, "multi", Some(zxid));
+                    self.note_session_moved(cx, session, "multi", Some(zxid));
                 }
                 Some(e.client_code())
             }
             Ok(()) => None,
         };
         let (txn, failed) = {
-            let srv = &mut self.servers[s];
-            srv.prep
-                .prep_multi(&srv.tree, session, zxid, &ops, session_error)
+            self.prep
+                .prep_multi(&self.tree, session, zxid, &ops, session_error)
         };
         if let Some(e) = failed {
             let logged = ClientRequest::Multi(ops);
-            self.log_user_error(s, session, cxid, Some(zxid), &logged, &e);
+            self.log_user_error(cx, session, cxid, Some(zxid), &logged, &e);
         }
-        let hdr = self.txn_header(s, session, cxid, zxid);
-        self.propose(s, hdr, txn, origin);
+        let hdr = self.txn_header(cx, session, cxid, zxid);
+        self.propose(cx, hdr, txn, origin);
     }
 
     pub(super) fn txn_header(
         &self,
-        s: usize,
+        cx: &Cx,
         session: SessionId,
         cxid: i32,
         zxid: Zxid,
@@ -279,26 +265,24 @@ impl World {
             session_id: session,
             cxid,
             zxid,
-            time_ms: self.wall_ms(s),
+            time_ms: cx.wall_ms(self),
         }
     }
 
     pub(super) fn note_session_moved(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         session: SessionId,
         op: &str,
         zxid: Option<Zxid>,
     ) {
-        let node = self.snode(s);
-        let owner = self.servers[s]
+        let owner = self
             .tracker()
             .and_then(|t| t.get(session))
             .and_then(|e| e.owner);
-        let owner_name = self.owner_name(owner);
+        let owner_name = cx.owner_name(owner);
         let op = op.to_string();
-        self.emit(
-            node,
+        cx.out.emit(
             EventKind::SessionMoved {
                 session,
                 op: op.clone(),
@@ -326,17 +310,16 @@ impl World {
     /// `req` is what `Request.toString` names and reads its `reqpath:` from.
     pub(super) fn log_user_error(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         session: SessionId,
         cxid: i32,
         zxid: Option<Zxid>,
         req: &ClientRequest,
         err: &KeeperError,
     ) {
-        if !self.profile.logs_user_level_session_moved && err.code <= codes::APIERROR {
+        if !cx.profile.logs_user_level_session_moved && err.code <= codes::APIERROR {
             return;
         }
-        let node = self.snode(s);
         let (op, reqpath) = (op2string(req), reqpath_at_prep(req, err));
         // A request with no txn header (a read, a ping, a sync): zxid -2 and txntype unknown.
         let (zxid, txntype) = match zxid {
@@ -346,8 +329,7 @@ impl World {
         let multi = matches!(req, ClientRequest::Multi(_));
         let error_path = err.path.clone().unwrap_or_else(|| "null".into());
         let message = err.message();
-        self.log(
-            node,
+        cx.out.log(
             EventKind::Note,
             Level::Info,
             "PrepRequestProcessor",

@@ -5,28 +5,23 @@
 
 use super::*;
 
-impl World {
+impl Server {
     /// `LeaderZooKeeperServer.startup` (and the standalone `ZooKeeperServer.startup`): build the
     /// tracker and reload every session in the database with owner null and a full timeout.
-    pub(super) fn tracker_startup(&mut self, s: usize, sid: i64) {
-        let clock = self.tracker_clock_ms(s);
-        let first = seed_session_id(self.profile, sid, clock);
-        let mut tracker = LeaderTracker::new(self.profile, self.cfg.tick_ms as i64, clock, first);
-        let sessions: Vec<(SessionId, i32)> = self.servers[s]
-            .db_sessions
-            .iter()
-            .map(|(k, v)| (*k, *v))
-            .collect();
-        let node = self.snode(s);
+    pub(super) fn tracker_startup(&mut self, cx: &mut Cx, sid: i64) {
+        let clock = cx.tracker_clock_ms(self);
+        let first = seed_session_id(cx.profile, sid, clock);
+        let mut tracker = LeaderTracker::new(cx.profile, cx.cfg.tick_ms as i64, clock, first);
+        let sessions: Vec<(SessionId, i32)> =
+            self.db_sessions.iter().map(|(k, v)| (*k, *v)).collect();
         for (id, to) in &sessions {
             tracker.add_session(*id, *to, clock);
         }
-        if let Some(slot) = self.servers[s].tracker_slot() {
+        if let Some(slot) = self.tracker_slot() {
             *slot = Some(tracker);
         }
         let n = sessions.len();
-        self.emit(
-            node.clone(),
+        cx.out.emit(
             EventKind::TrackerSeeded {
                 next_session_id: first,
                 clock_ms: clock,
@@ -45,10 +40,9 @@ impl World {
             },
         );
         for (id, _) in sessions {
-            if let Some(e) = self.servers[s].tracker().and_then(|t| t.get(id)) {
+            if let Some(e) = self.tracker().and_then(|t| t.get(id)) {
                 let to = e.expires_at_ms.unwrap_or(0);
-                self.emit(
-                    node.clone(),
+                cx.out.emit(
                     EventKind::BucketMoved {
                         session: id,
                         from_ms: None,
@@ -67,32 +61,40 @@ impl World {
             }
         }
         // The new tracker's expirer thread starts; an old tracker's wake-up went with it.
-        self.schedule_tracker_wake(s);
+        self.schedule_tracker_wake(cx);
     }
 
-    pub(super) fn schedule_tracker_wake(&mut self, s: usize) {
-        let Some(t) = self.servers[s].tracker() else {
+    pub(super) fn schedule_tracker_wake(&mut self, cx: &mut Cx) {
+        let Some(t) = self.tracker() else {
             return;
         };
-        let clock = self.tracker_clock_ms(s);
+        let clock = cx.tracker_clock_ms(self);
         let wait = (t.next_expiration_ms() - clock).max(0) as u64;
-        let at_ms = self.now_ms() + wait;
-        self.arm(s, Timer::TrackerWake, at_ms);
+        let at_ms = cx.now_ms + wait;
+        self.arm(cx, Timer::TrackerWake, at_ms);
     }
 
     /// The "SessionTracker" thread: expire every due bucket (one per loop), then wait.
-    pub(crate) fn tracker_wake(&mut self, s: usize) {
-        let clock = self.tracker_clock_ms(s);
-        let node = self.snode(s);
+    pub(crate) fn tracker_wake(&mut self, cx: &mut Cx) {
+        let expired = self.expire_due(cx);
+        // ZooKeeperServer.expire queued a closeSession for each on Prep's request queue; the
+        // PrepRequestProcessor thread takes them in that order once the tracker's loop has run
+        // (real logs show every "Expiring session" of a bucket before Prep's lines for them).
+        for id in expired {
+            self.leader_submit(cx, Origin::Remote, id, 0, ClientRequest::CloseSession, None);
+        }
+        self.schedule_tracker_wake(cx);
+    }
+
+    /// The "SessionTracker" thread's pass: expire every due bucket (one per loop), and return
+    /// the sessions expired, in order (`tracker_wake` submits their closeSessions).
+    fn expire_due(&mut self, cx: &mut Cx) -> Vec<SessionId> {
+        let clock = cx.tracker_clock_ms(self);
         let mut expired = Vec::new();
-        while let Some(bucket) = self.servers[s]
-            .tracker_mut()
-            .and_then(|t| t.poll_expired(clock))
-        {
+        while let Some(bucket) = self.tracker_mut().and_then(|t| t.poll_expired(clock)) {
             let n = bucket.sessions.len() as u32;
             let bucket_ms = bucket.bucket_ms;
-            self.emit(
-                node.clone(),
+            cx.out.emit(
                 EventKind::BucketExpired {
                     bucket_ms,
                     sessions: n,
@@ -108,35 +110,23 @@ impl World {
                 },
             );
             for id in bucket.sessions {
-                self.expire_session(s, id);
+                self.expire_session(cx, id);
                 expired.push(id);
             }
         }
-        // ZooKeeperServer.expire queued a closeSession for each on Prep's request queue; the
-        // PrepRequestProcessor thread takes them in that order once the tracker's loop has run
-        // (real logs show every "Expiring session" of a bucket before Prep's lines for them).
-        for id in expired {
-            self.leader_submit(s, Origin::Remote, id, 0, ClientRequest::CloseSession, None);
-        }
-        self.schedule_tracker_wake(s);
+        expired
     }
 
     /// `ZooKeeperServer.expire`: the log line; its `close(id)` (a closeSession with no
     /// connection) is submitted by the caller once the bucket's loop is done.
-    pub(super) fn expire_session(&mut self, s: usize, id: SessionId) {
-        let timeout = self.servers[s]
+    pub(super) fn expire_session(&mut self, cx: &mut Cx, id: SessionId) {
+        let timeout = self
             .tracker()
             .and_then(|t| t.get(id))
             .map(|e| e.timeout_ms)
             .unwrap_or(0);
-        let now = self.now_ms();
-        for r in self.session_records_mut(id) {
-            r.closing = true;
-            r.expired_ms.get_or_insert(now);
-        }
-        let node = self.snode(s);
-        self.log(
-            node,
+        cx.out.session(id, SessionNote::Expired);
+        cx.out.log(
             EventKind::SessionExpiring {
                 session: id,
                 timeout_ms: timeout,
@@ -158,10 +148,10 @@ impl World {
     }
 
     /// Records a touch's effect on the leader's buckets in the trace.
-    pub(super) fn note_touch(&mut self, s: usize, id: SessionId, touch: Option<Touch>) {
+    pub(super) fn note_touch(&mut self, cx: &mut Cx, id: SessionId, touch: Option<Touch>) {
         let touch = match touch {
             Some(t) => t,
-            None => match self.servers[s].tracker().and_then(|t| t.get(id)) {
+            None => match self.tracker().and_then(|t| t.get(id)) {
                 Some(e) => Touch::Moved {
                     from_ms: None,
                     to_ms: e.expires_at_ms.unwrap_or(0),
@@ -170,10 +160,8 @@ impl World {
             },
         };
         if let Touch::Moved { from_ms, to_ms } = touch {
-            let node = self.snode(s);
-            let ex = self.profile.expiry;
-            self.emit(
-                node,
+            let ex = cx.profile.expiry;
+            cx.out.emit(
                 EventKind::BucketMoved {
                     session: id,
                     from_ms,
@@ -201,18 +189,17 @@ impl World {
     }
 
     /// `ZooKeeperServer.touch`: the leader's tracker, or a learner's touch table.
-    pub(super) fn touch(&mut self, s: usize, id: SessionId, timeout_ms: i32) -> bool {
-        if self.servers[s].is_leader_like() {
-            let clock = self.tracker_clock_ms(s);
-            let t = self.servers[s]
+    pub(super) fn touch(&mut self, cx: &mut Cx, id: SessionId, timeout_ms: i32) -> bool {
+        if self.is_leader_like() {
+            let clock = cx.tracker_clock_ms(self);
+            let t = self
                 .tracker_mut()
                 .map(|t| t.touch_session(id, timeout_ms, clock))
                 .unwrap_or(Touch::Missing);
-            self.note_touch(s, id, Some(t));
+            self.note_touch(cx, id, Some(t));
             t.ok()
         } else {
-            self.servers[s]
-                .touch_table_mut()
+            self.touch_table_mut()
                 .map(|t| t.touch_session(id, timeout_ms))
                 .unwrap_or(false)
         }
@@ -220,26 +207,21 @@ impl World {
 
     pub(super) fn set_owner(
         &mut self,
-        s: usize,
+        cx: &mut Cx,
         id: SessionId,
         owner: Option<Owner>,
         why: &'static str,
     ) {
-        let before = self.servers[s]
-            .tracker()
-            .and_then(|t| t.get(id))
-            .map(|e| e.owner);
-        let ok = self.servers[s]
+        let before = self.tracker().and_then(|t| t.get(id)).map(|e| e.owner);
+        let ok = self
             .tracker_mut()
             .map(|t| t.set_owner(id, owner).is_ok())
             .unwrap_or(false);
         if let (true, Some(before)) = (ok, before)
             && before != owner
         {
-            let (from, to) = (self.owner_name(before), self.owner_name(owner));
-            let node = self.snode(s);
-            self.emit(
-                node,
+            let (from, to) = (cx.owner_name(before), cx.owner_name(owner));
+            cx.out.emit(
                 EventKind::OwnerChanged {
                     session: id,
                     from: from.clone(),
@@ -258,6 +240,4 @@ impl World {
             );
         }
     }
-
-    // ----- requests -----
 }

@@ -134,13 +134,7 @@ impl World {
             Effect::StopTimer {
                 timer: Timer::ClientUnfreeze,
             } => {}
-            Effect::Trace { kind, texts } => {
-                let now = self.now_ms;
-                self.trace.push(now, node, kind, |_| match texts {
-                    Some(t) => (t.line, t.explain),
-                    None => (None, String::new()),
-                });
-            }
+            Effect::Trace { kind, texts } => self.push_trace(node, kind, texts),
             Effect::OpStarted {
                 op,
                 name,
@@ -160,7 +154,29 @@ impl World {
                 });
             }
             Effect::OpFinished { op, code, results } => self.finish_op(node, op, code, results),
+            // A server's effects: a client asks for none of them.
+            other @ (Effect::ArmTimer { .. }
+            | Effect::StopTimer { .. }
+            | Effect::CloseSide { .. }
+            | Effect::CloseAll
+            | Effect::LookAgain
+            | Effect::NameHandler { .. }
+            | Effect::Session { .. }) => debug_assert!(false, "not a client's effect: {other:?}"),
         }
+    }
+
+    /// A trace event a node asked for, with the texts it formatted (none in a hash-only run).
+    pub(super) fn push_trace(
+        &mut self,
+        node: crate::trace::Node,
+        kind: EventKind,
+        texts: Option<crate::effect::Texts>,
+    ) {
+        let now = self.now_ms;
+        self.trace.push(now, node, kind, |_| match texts {
+            Some(t) => (t.line, t.explain),
+            None => (None, String::new()),
+        });
     }
 
     /// Records an op's answer and traces it (OpDone, with its KeeperErrorCode text).
