@@ -328,7 +328,7 @@ async fn servers_clients_rows_and_log_lines_take_focus_and_enter_selects_them() 
 fn a_composed_svg_is_well_formed_xml_with_its_style() {
     let svg = zksim_web::export::compose(
         "0 0 720 430",
-        (720.0, 430.0),
+        (720, 430),
         &[("ensemble-svg", "<text>a&nbsp;b</text>".into())],
         ".x > y { fill: red }",
         "dark",
@@ -345,7 +345,7 @@ fn a_composed_svg_is_well_formed_xml_with_its_style() {
     assert!(svg.contains("data-theme=\"dark\""));
     assert_eq!(
         zksim_web::export::view_box_size("0 0 720 430"),
-        Some((720.0, 430.0))
+        Some((720, 430))
     );
     assert_eq!(zksim_web::export::view_box_size("0 0 0 4"), None);
 }
@@ -359,7 +359,7 @@ async fn the_ensemble_on_screen_exports_as_a_standalone_svg() {
     let svg = zksim_web::export::ensemble_svg().expect("no ensemble");
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(
-        svg.contains(">s1<") && svg.contains("<style>"),
+        svg.contains(">s1 <tspan") && svg.contains("<style>"),
         "{}",
         &svg[..400.min(svg.len())]
     );
