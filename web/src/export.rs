@@ -7,14 +7,14 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{Document, Element, HtmlElement};
 
 /// The PNG is drawn at this multiple of the SVG's own size.
-pub const PNG_SCALE: f64 = 2.0;
+pub const PNG_SCALE: u32 = 2;
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 /// A standalone SVG of `layers` (the inner markup of SVG elements sharing `view_box`), styled by
 /// `css` under `theme` (`auto`, `light`, `dark`: the page's `data-theme`).
 pub fn compose(
     view_box: &str,
-    size: (f64, f64),
+    size: (u32, u32),
     layers: &[(&str, String)],
     css: &str,
     theme: &str,
@@ -88,14 +88,15 @@ pub fn ensemble_svg() -> Option<String> {
     Some(compose(&view_box, size, &layers, &page_css(&doc), &theme))
 }
 
-/// The width and height of a `viewBox="x y w h"`.
-pub fn view_box_size(view_box: &str) -> Option<(f64, f64)> {
-    let v: Vec<f64> = view_box
+/// The width and height of a `viewBox="x y w h"`. Whole numbers only: the page draws its
+/// pictures on integer view boxes, and parsing floats would pull float parsing into the bundle.
+pub fn view_box_size(view_box: &str) -> Option<(u32, u32)> {
+    let v: Vec<u32> = view_box
         .split_whitespace()
         .map(|n| n.parse().ok())
         .collect::<Option<_>>()?;
     match v.as_slice() {
-        [_, _, w, h] if *w > 0.0 && *h > 0.0 => Some((*w, *h)),
+        [_, _, w, h] if *w > 0 && *h > 0 => Some((*w, *h)),
         _ => None,
     }
 }
@@ -148,20 +149,20 @@ fn svg_view_box(svg: &str) -> Option<String> {
     Some(rest.split('"').next()?.to_string())
 }
 
-fn draw_png(doc: &Document, img: &web_sys::HtmlImageElement, w: f64, h: f64) -> Option<()> {
+fn draw_png(doc: &Document, img: &web_sys::HtmlImageElement, w: u32, h: u32) -> Option<()> {
     let canvas = doc
         .create_element("canvas")
         .ok()?
         .dyn_into::<web_sys::HtmlCanvasElement>()
         .ok()?;
-    canvas.set_width(w as u32);
-    canvas.set_height(h as u32);
+    canvas.set_width(w);
+    canvas.set_height(h);
     let ctx = canvas
         .get_context("2d")
         .ok()??
         .dyn_into::<web_sys::CanvasRenderingContext2d>()
         .ok()?;
-    ctx.draw_image_with_html_image_element_and_dw_and_dh(img, 0.0, 0.0, w, h)
+    ctx.draw_image_with_html_image_element_and_dw_and_dh(img, 0.0, 0.0, w.into(), h.into())
         .ok()?;
     download(
         "zksim-ensemble.png",

@@ -33,6 +33,20 @@ pub const SPEEDS: &[f64] = &[
     0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 100.0, 250.0, 1000.0,
 ];
 pub const SPEED_DEFAULT: f64 = 1.0;
+/// [`SPEEDS`] as the picker writes them (as `{}` prints each; a browser test checks it), so the
+/// page never prints or parses a float: that code would cost the bundle several KB.
+pub const SPEED_LABELS: &[&str] = &[
+    "0.1", "0.25", "0.5", "1", "2", "5", "10", "25", "100", "250", "1000",
+];
+
+/// The label of `speed` in [`SPEED_LABELS`] (the nearest speed at or above it).
+pub fn speed_label(speed: f64) -> &'static str {
+    let i = SPEEDS
+        .iter()
+        .position(|s| *s >= speed - 1e-9)
+        .unwrap_or(SPEEDS.len() - 1);
+    SPEED_LABELS[i]
+}
 
 /// Something the user selected, to show its details.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -177,6 +177,31 @@ fn dates_and_uptimes_read_like_clocks() {
     assert_eq!(uptime(90_061_001), "1 d 01:01:01.001");
 }
 
+/// The page prints and parses no float (that code costs the bundle KBs); the integer versions
+/// must read as the float formatting they replaced.
+#[wasm_bindgen_test]
+fn coordinates_and_speeds_read_as_float_formatting_would() {
+    use zksim_web::components::ensemble::fx;
+    use zksim_web::state::{SPEED_LABELS, SPEEDS, speed_label};
+    for v in [
+        0.0, 0.04, 0.06, 1.25, 12.34, 99.96, 359.5, 720.0, -3.26, -0.5,
+    ] {
+        assert_eq!(
+            fx(v),
+            format!("{:.1}", (v * 10.0_f64).round() / 10.0),
+            "{v}"
+        );
+    }
+    assert_eq!(fx(2.0 / 3.0), "0.7");
+    assert_eq!(SPEEDS.len(), SPEED_LABELS.len());
+    for (s, l) in SPEEDS.iter().zip(SPEED_LABELS) {
+        assert_eq!(format!("{s}"), *l);
+        assert_eq!(speed_label(*s), *l);
+    }
+    assert_eq!(speed_label(3.0), "5");
+    assert_eq!(speed_label(5000.0), "1000");
+}
+
 // ----- the page -----
 
 async fn choose(host: &Element, selector: &str, value: &str) {

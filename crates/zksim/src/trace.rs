@@ -211,9 +211,12 @@ impl TraceEvent {
     /// `--log` format: virtual time, node, level, logger, text.
     pub fn log_text(&self, node_name: &str) -> Option<String> {
         self.log.as_ref().map(|l| {
+            // Seconds with three decimals, written with integers (the same text as `{:>10.3}` of
+            // at_ms / 1000.0): float printing would cost the web bundle several KB.
+            let secs = format!("{}.{:03}", self.at_ms / 1000, self.at_ms % 1000);
             format!(
-                "{:>10.3} [{}] {:<5} {} - {}",
-                self.at_ms as f64 / 1000.0,
+                "{:>10} [{}] {:<5} {} - {}",
+                secs,
                 node_name,
                 l.level.as_str(),
                 l.logger,
@@ -651,4 +654,46 @@ impl Trace {
 /// `0x<id>` for logs.
 pub fn sid(id: SessionId) -> String {
     hex(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--log` keeps the text it had when the time was printed as `{:>10.3}` of seconds in f64
+    /// (the golden logs of `tests/` and the conformance logs are compared byte for byte).
+    #[test]
+    fn log_times_read_as_the_float_seconds_they_replaced() {
+        for at_ms in [
+            0,
+            7,
+            999,
+            1_000,
+            1_234,
+            59_999,
+            123_456_789,
+            9_876_543_210_123,
+        ] {
+            let e = TraceEvent {
+                seq: 0,
+                at_ms,
+                node: Node::Server(1),
+                kind: EventKind::ServerRole {
+                    role: "LEADING",
+                    epoch: 1,
+                },
+                log: Some(LogLine {
+                    level: Level::Info,
+                    logger: "QuorumPeer",
+                    text: "LEADING".into(),
+                }),
+                explain: String::new(),
+            };
+            let old = format!(
+                "{:>10.3} [s1] INFO  QuorumPeer - LEADING",
+                at_ms as f64 / 1000.0
+            );
+            assert_eq!(e.log_text("s1").unwrap(), old);
+        }
+    }
 }

@@ -24,7 +24,9 @@ use super::sequence::Sequence;
 use super::sessions::Sessions;
 use super::side::{Details, Narration};
 use crate::fmt::secs;
-use crate::state::{Action, Banner, Engine, Playground, SPEEDS, Source, quote, title_of};
+use crate::state::{
+    Action, Banner, Engine, Playground, SPEED_LABELS, SPEEDS, Source, quote, speed_label, title_of,
+};
 
 /// The story a page without a link opens: two servers mint the same session ID.
 pub const DEFAULT_STORY: &str = "collision-3.4.5";
@@ -502,8 +504,9 @@ pub fn App() -> Html {
         let d = dispatch.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            if let Ok(s) = v.parse::<f64>() {
-                d.emit(Action::SetSpeed(s));
+            // By its label: no float parsing in the bundle.
+            if let Some(i) = SPEED_LABELS.iter().position(|l| *l == v) {
+                d.emit(Action::SetSpeed(SPEEDS[i]));
             }
         })
     };
@@ -621,15 +624,15 @@ pub fn App() -> Html {
             <button onclick={onstep} aria-label="Step one event" title="→">{ "Step" }</button>
             <button onclick={onnext} aria-label="Next interesting event" title="Shift+→">{ "Next ★" }</button>
             <label class="field-inline">{ "Speed " }
-                <select aria-label="Speed" onchange={onspeed} key={format!("speed-{speed}")}>
-                    { for SPEEDS.iter().map(|s| html! {
-                        <option value={s.to_string()} selected={(speed - s).abs() < 1e-9}>{ format!("{s}x") }</option>
+                <select aria-label="Speed" onchange={onspeed} key={format!("speed-{}", speed_label(speed))}>
+                    { for SPEEDS.iter().zip(SPEED_LABELS).map(|(s, l)| html! {
+                        <option value={*l} selected={(speed - s).abs() < 1e-9}>{ format!("{l}x") }</option>
                     }) }
                 </select>
             </label>
             <input type="range" class="scrubber" aria-label="Time" min="0" max={until.to_string()}
                    step="1" value={now.to_string()} oninput={onscrub}
-                   style={format!("--computed:{computed_pct:.1}%")} />
+                   style={format!("--computed:{}%", super::ensemble::fx(computed_pct))} />
             <span class="clock" role="timer" aria-label="Virtual time"><span class="now">{ secs(now) }</span>{ format!(" / {}", secs(until)) }</span>
             <span class="hash" title="Trace hash of everything up to now: the same run gives the same hash everywhere">
                 { "trace " }<code class="trace-hash">{ hash }</code>

@@ -40,7 +40,7 @@ pub fn DataTree(props: &Props) -> Html {
         html! {
             <tr data-path={z.path.clone()} class={classes!(selected.then_some("selected"))}
                 tabindex="0" {onclick} {onkeydown}>
-                <td class="mono" style={format!("padding-left:{}rem", 0.3 + depth as f64)}>
+                <td class="mono" style={format!("padding-left:{depth}.3rem")}>
                     <span title={z.path.clone()}>{ format!("/{name}") }</span>
                 </td>
                 <td class="mono">{ &z.data }</td>
