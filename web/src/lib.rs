@@ -20,5 +20,12 @@ pub mod seed;
 pub mod state;
 pub mod story;
 
+// The page's allocator: Talc, not Rust's default dlmalloc, for the bundle budget (web/Cargo.toml).
+// Set here rather than in main.rs so that the browser tests (the pinned gallery hashes among
+// them) run on the allocator the page runs on.
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use components::app::App;
 pub use components::seed_widget::SeedWidget;
