@@ -199,7 +199,7 @@ pageTest('keys: space plays and pauses, ? shows help; dark theme', async (page) 
 });
 
 
-const VERSIONS = ['3.4.5', '3.4.6', '3.4.14', '3.5.10', '3.6'];
+const VERSIONS = ['3.4.5', '3.4.6', '3.4.14', '3.5.10', '3.6', '3.9.3', '3.9.4'];
 const clockIs = (page, text) =>
   page.waitForFunction((t) => document.querySelector('.clock .now').textContent === t, text);
 const scrubTo = async (page, ms) => {

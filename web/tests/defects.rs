@@ -13,7 +13,7 @@ use zksim::scenario::{ActionKind, Endpoint};
 use zksim::server::Role;
 use zksim::world::World;
 use zksim_web::App;
-use zksim_web::components::app::VERSIONS;
+use zksim_web::components::app::versions;
 use zksim_web::state::{Action, Engine, Playground, Selection, Source};
 
 mod dom;
@@ -68,7 +68,7 @@ fn count(host: &Element, selector: &str) -> u32 {
 
 #[wasm_bindgen_test]
 fn an_empty_ensemble_opens_for_every_version() {
-    for v in VERSIONS {
+    for v in &versions() {
         let mut e = Engine::empty(v);
         assert_eq!(e.world().profile().name, *v);
         assert_eq!(e.source, Source::Empty);
@@ -89,7 +89,7 @@ fn an_empty_ensemble_opens_for_every_version() {
 
 #[wasm_bindgen_test]
 async fn every_empty_fragment_opens_an_ensemble_of_its_version() {
-    for v in VERSIONS {
+    for v in &versions() {
         set_hash(&format!("#empty={v}"));
         let app = mount_owned::<App>().await;
         let host = &app.host;
@@ -111,7 +111,7 @@ async fn the_start_empty_button_opens_every_version() {
     set_hash("");
     let app = mount_owned::<App>().await;
     let host = &app.host;
-    for v in VERSIONS {
+    for v in &versions() {
         choose(host, "select[aria-label='Version profile']", v).await;
         click(host, "button.start-empty").await;
         let title = format!("An empty ensemble ({v})");

@@ -45,6 +45,7 @@ pub mod effect;
 pub mod gallery;
 pub mod ids;
 pub mod invariants;
+pub mod lanes;
 pub mod link;
 pub mod net;
 pub mod profile;
