@@ -6,6 +6,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{Document, Element, HtmlElement};
 
+use crate::draw::escape;
+
 /// The PNG is drawn at this multiple of the SVG's own size.
 pub const PNG_SCALE: u32 = 2;
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
@@ -23,28 +25,22 @@ pub fn compose(
         "<svg xmlns=\"{SVG_NS}\" viewBox=\"{}\" width=\"{}\" height=\"{}\" data-theme=\"{}\" \
          class=\"zksim-export\"><style><![CDATA[{}]]></style>\
          <rect width=\"100%\" height=\"100%\" style=\"fill:var(--surface)\"/>",
-        attr(view_box),
+        escape(view_box),
         size.0,
         size.1,
-        attr(theme),
+        escape(theme),
         css.replace("]]>", "]]]]><![CDATA[>")
     );
     for (class, inner) in layers {
         // HTML's serializer writes a no-break space as &nbsp;, which XML does not know.
         out.push_str(&format!(
             "<g class=\"{}\">{}</g>",
-            attr(class),
+            escape(class),
             inner.replace("&nbsp;", "&#160;")
         ));
     }
     out.push_str("</svg>");
     out
-}
-
-fn attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
 }
 
 /// The page's stylesheets as text (rules a browser refuses to read are left out).

@@ -6,10 +6,14 @@
 //! The store ([`state`]) owns the world, its checkpoints and the log, and knows nothing of the
 //! browser; [`acts`] turns the palette's form into scenario actions; [`fmt`] formats times and
 //! IDs; [`plain`] puts what the core says into words, [`story`] reads the gallery's titles
-//! and descriptions, [`panic`] turns a panic into a banner. Components ([`components`]) render read-only views of the world and send actions back.
+//! and descriptions, [`panic`] turns a panic into a banner. [`compare`] and
+//! `components::{compare, lanes}` draw two versions side by side and each client's belief
+//! against the leader's truth; they are not on the page yet (the bundle budget: see README). Components ([`components`]) render read-only views of the world and send actions back.
 
 pub mod acts;
+pub mod compare;
 pub mod components;
+pub mod draw;
 pub mod export;
 pub mod fmt;
 pub mod history;

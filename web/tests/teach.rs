@@ -372,3 +372,129 @@ async fn the_ensemble_on_screen_exports_as_a_standalone_svg() {
     assert_eq!(count(host, "button.export-png"), 1);
     drop(app);
 }
+
+// ----- 7. versions side by side and belief against truth (not on the page yet) -----
+
+#[wasm_bindgen_test]
+fn the_vs_parameter_is_read_and_set() {
+    use zksim::Version;
+    use zksim_web::compare::{vs_param, with_vs};
+    assert_eq!(vs_param("#story=a&vs=3.4.6"), Some(Ok(Version::V3_4_6)));
+    assert_eq!(vs_param("#vs=3.9.4&story=a"), Some(Ok(Version::V3_9_4)));
+    assert_eq!(vs_param("#story=a&embed=1"), None);
+    let refused = vs_param("#story=a&vs=9.9").unwrap().unwrap_err();
+    assert!(
+        refused.contains("“9.9”") && refused.contains("3.4.5, 3.4.6"),
+        "{refused}"
+    );
+    assert_eq!(
+        with_vs("#story=a&vs=3.6&embed=1", Some("3.4.5")),
+        "#story=a&embed=1&vs=3.4.5"
+    );
+    assert_eq!(with_vs("#story=a&vs=3.6", None), "#story=a");
+    assert_eq!(with_vs("", None), "");
+    assert_eq!(with_vs("", Some("3.6")), "#vs=3.6");
+}
+
+#[wasm_bindgen_test]
+fn zookeeper_1622_compared_with_3_4_6_parts_at_the_first_seeding() {
+    use zksim::Version;
+    use zksim_web::compare::Compare;
+    let sc = zksim::gallery::story("collision-3.4.5")
+        .unwrap()
+        .scenario()
+        .unwrap();
+    let m = Compare::of(&sc, Version::V3_4_6);
+    let p = m.parting.clone().expect("3.4.5 and 3.4.6 part");
+    // SessionTrackerImpl.initializeNextSession: 3.4.5's `>>` keeps the sign, 3.4.6's `>>>` not.
+    assert!(
+        p.a.as_deref().unwrap().contains("0xff8bcfe568cc0000"),
+        "{p:?}"
+    );
+    assert!(
+        p.b.as_deref().unwrap().contains("0x18bcfe568cc0000"),
+        "{p:?}"
+    );
+    assert!(
+        m.verdict()
+            .starts_with("3.4.5 and 3.4.6 agree on the first ")
+    );
+    assert!(
+        m.a.sessions.iter().any(|s| s.ends_with("(ID COLLISION)")),
+        "{:?}",
+        m.a.sessions
+    );
+    assert!(
+        !m.b.sessions.iter().any(|s| s.contains("COLLISION")),
+        "{:?}",
+        m.b.sessions
+    );
+    assert!(!m.clients_differing().is_empty());
+    assert!(m.a.marks.iter().all(|k| k.at_ms <= m.until_ms));
+    // A profile against itself: nothing parts, the lanes are the same.
+    let same = Compare::of(&sc, sc.version);
+    assert!(same.parting.is_none());
+    assert_eq!(same.a.marks, same.b.marks);
+    assert!(
+        same.verdict().contains("run this scenario alike"),
+        "{}",
+        same.verdict()
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_compare_axis_has_round_ticks() {
+    use zksim_web::compare::axis_ticks_ms;
+    let t = axis_ticks_ms(22_000, 12);
+    assert_eq!((t[1], t.len(), *t.last().unwrap()), (2_000, 12, 22_000));
+    // Ten minutes: 50 s steps, twelve of them (thirteen ticks).
+    assert_eq!(axis_ticks_ms(600_000, 12)[1], 50_000);
+    assert_eq!(axis_ticks_ms(0, 12), vec![0]);
+}
+
+#[wasm_bindgen_test]
+fn the_drawn_pictures_are_well_formed_svg_with_their_texts_escaped() {
+    use zksim::Version;
+    use zksim_web::compare::Compare;
+    let parse = |inner: &str| {
+        let doc = web_sys::DomParser::new()
+            .unwrap()
+            .parse_from_string(
+                &format!("<svg xmlns=\"http://www.w3.org/2000/svg\">{inner}</svg>"),
+                web_sys::SupportedType::ImageSvgXml,
+            )
+            .unwrap();
+        assert_eq!(
+            doc.get_elements_by_tag_name("parsererror").length(),
+            0,
+            "{inner}"
+        );
+        doc
+    };
+    let sc = zksim::gallery::story("collision-3.4.5")
+        .unwrap()
+        .scenario()
+        .unwrap();
+    let m = Compare::of(&sc, Version::V3_4_6);
+    let doc = parse(&zksim_web::components::compare::picture_svg(&m));
+    assert_eq!(
+        doc.query_selector_all(".mark").unwrap().length() as usize,
+        m.a.marks.len() + m.b.marks.len()
+    );
+    let sc = zksim::gallery::story("connection-loss-vs-expiry")
+        .unwrap()
+        .scenario()
+        .unwrap();
+    let lanes = zksim::lanes::Lanes::of(&sc);
+    for c in &lanes.clients {
+        let doc = parse(&zksim_web::components::lanes::lane_svg(c, lanes.until_ms));
+        assert_eq!(
+            doc.query_selector_all(".disagree").unwrap().length() as usize,
+            c.disagreeing.len()
+        );
+    }
+    assert_eq!(
+        zksim_web::draw::escape("a<b & \"c\">"),
+        "a&lt;b &amp; &quot;c&quot;&gt;"
+    );
+}

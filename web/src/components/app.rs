@@ -94,11 +94,7 @@ pub fn embed_href(href: &str) -> String {
 
 /// The `<iframe>` snippet that embeds `href`'s scenario and moment.
 pub fn embed_snippet(href: &str, title: &str) -> String {
-    let attr = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-    };
+    let attr = crate::draw::escape;
     format!(
         "<iframe src=\"{}\" title=\"zksim: {}\" width=\"820\" height=\"720\" \
          style=\"border:1px solid #ccc;border-radius:8px\" loading=\"lazy\"></iframe>",

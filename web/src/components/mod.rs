@@ -3,8 +3,10 @@
 
 pub mod app;
 pub mod buckets;
+pub mod compare;
 pub mod datatree;
 pub mod ensemble;
+pub mod lanes;
 pub mod log;
 pub mod palette;
 pub mod seed_widget;
