@@ -31,11 +31,10 @@ pub fn vs_param(hash: &str) -> Option<Result<Version, String>> {
         .split('&')
         .find_map(|p| p.strip_prefix("vs="))?;
     Some(Version::parse(value).ok_or_else(|| {
-        let echo: String = value.chars().take(24).collect();
         format!(
             "this link asks to compare with version {}, which zksim does not model (it knows {}). \
              The scenario opened without the comparison",
-            crate::plain::quoted(&echo),
+            crate::plain::quoted(value),
             version_names().join(", ")
         )
     }))

@@ -109,6 +109,7 @@ fn changes_a_side(e: &TraceEvent) -> bool {
 
 /// One client at one moment: its belief, the truth about its session, and why they disagree.
 struct Sample {
+    client: String,
     belief: Shown,
     truth: Shown,
     why: Option<(Disagreement, SessionId)>,
@@ -193,6 +194,7 @@ fn sample(w: &World) -> Vec<Sample> {
                 _ => None,
             };
             Sample {
+                client: c.name,
                 belief,
                 truth,
                 why: why.map(|d| (d, id)),
@@ -217,6 +219,32 @@ fn extend(spans: &mut Vec<Span>, at_ms: u64, shown: &Shown) {
     });
 }
 
+/// A disagreement that has started and not ended yet: why, the session, since when.
+type Open = Option<(Disagreement, SessionId, u64)>;
+
+impl ClientLane {
+    fn new(client: String) -> ClientLane {
+        ClientLane {
+            client,
+            belief: Vec::new(),
+            truth: Vec::new(),
+            disagreeing: Vec::new(),
+        }
+    }
+
+    /// Ends the disagreement `open` (if any) at `to_ms`.
+    fn close(&mut self, open: &mut Open, to_ms: u64) {
+        if let Some((why, session, from_ms)) = open.take() {
+            self.disagreeing.push(Disagreeing {
+                from_ms,
+                to_ms,
+                why,
+                session: hex(session),
+            });
+        }
+    }
+}
+
 impl Lanes {
     /// Runs `scenario` to its end and reads both sides after every event that can change them.
     pub fn of(scenario: &Scenario) -> Lanes {
@@ -224,25 +252,21 @@ impl Lanes {
         let mut lanes: Vec<ClientLane> = w
             .client_views()
             .into_iter()
-            .map(|c| ClientLane {
-                client: c.name,
-                belief: Vec::new(),
-                truth: Vec::new(),
-                disagreeing: Vec::new(),
-            })
+            .map(|c| ClientLane::new(c.name))
             .collect();
-        let mut open: Vec<Option<(Disagreement, SessionId, u64)>> = vec![None; lanes.len()];
+        let mut open: Vec<Open> = vec![None; lanes.len()];
         let mut take = |w: &World, lanes: &mut Vec<ClientLane>| {
             let now = w.now_ms();
-            for (i, Sample { belief, truth, why }) in sample(w).into_iter().enumerate() {
+            for (i, sample) in sample(w).into_iter().enumerate() {
+                let Sample {
+                    client,
+                    belief,
+                    truth,
+                    why,
+                } = sample;
                 // A client added by an act later in the run: its lane starts then.
                 if i >= lanes.len() {
-                    lanes.push(ClientLane {
-                        client: w.client_views()[i].name.clone(),
-                        belief: Vec::new(),
-                        truth: Vec::new(),
-                        disagreeing: Vec::new(),
-                    });
+                    lanes.push(ClientLane::new(client));
                     open.push(None);
                 }
                 let lane = &mut lanes[i];
@@ -250,14 +274,7 @@ impl Lanes {
                 extend(&mut lane.truth, now, &truth);
                 let current = open[i].map(|(d, s, _)| (d, s));
                 if current != why {
-                    if let Some((d, s, from)) = open[i].take() {
-                        lane.disagreeing.push(Disagreeing {
-                            from_ms: from,
-                            to_ms: now,
-                            why: d,
-                            session: hex(s),
-                        });
-                    }
+                    lane.close(&mut open[i], now);
                     open[i] = why.map(|(d, s)| (d, s, now));
                 }
             }
@@ -279,14 +296,7 @@ impl Lanes {
                     last.to_ms = end;
                 }
             }
-            if let Some((d, s, from)) = open[i].take() {
-                lane.disagreeing.push(Disagreeing {
-                    from_ms: from,
-                    to_ms: end,
-                    why: d,
-                    session: hex(s),
-                });
-            }
+            lane.close(&mut open[i], end);
         }
         Lanes {
             until_ms: end.max(1),
